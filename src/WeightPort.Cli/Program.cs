@@ -2,5 +2,5 @@ namespace WeightPort.Cli;
 
 internal static class Program
 {
-    private static int Main(string[] args) => 0;
+    private static int Main(string[] args) => CliApp.Run(args, CliContext.FromConsole());
 }
