@@ -1130,9 +1130,14 @@ def write_entry(e, root, manifest):
         assert_roundtrip(e["obj"], loaded, path)
         if e["check"]:
             e["check"](loaded)
+        try:  # does torch's own allowlist unpickler accept the file? (no for the fastcore L global)
+            torch.load(path, weights_only=True)
+            wo = True
+        except Exception:
+            wo = False
         rel = path.relative_to(FIX).as_posix()
         manifest[rel] = dict(format=fmt, layout=e["layout"], container=e["container"], config=e["config"],
-                             bytes=path.stat().st_size, loaded_by=LOADED_BY, **e["extra"],
+                             bytes=path.stat().st_size, loaded_by=LOADED_BY, weights_only_loads=wo, **e["extra"],
                              value=Describer()(loaded))
         print(f"{rel:55s} {fmt:6s} {e['layout']:22s} {path.stat().st_size:>10,d} B")
 
@@ -1159,8 +1164,11 @@ def verify(manifest_path):
     for rel, e in manifest.items():
         path = FIX / rel
         if e["format"] == "pickle":
-            got = {"list": pickle.load(open(path, "rb"))} if "value" in e else None
-            ok = got is None or got == e["value"]
+            with open(path, "rb") as f:
+                words = pickle.load(f)
+            ok = (type(words) is list and len(words) == e["length"] and all(type(w) is str for w in words)
+                  and ("value" not in e or {"list": words} == e["value"])
+                  and ("first" not in e or words[:len(e["first"])] == e["first"]))
         elif e.get("byteorder") == "big":
             raw = torch.load(path)
             fixed = collections.OrderedDict((k, byteswapped(t)) for k, t in raw.items())
