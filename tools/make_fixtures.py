@@ -35,7 +35,7 @@ import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = ROOT / "fixtures"
-LOADED_BY = f"torch {torch.__version__} torch.load(weights_only=False)"
+LOADED_BY = f"torch {torch.__version__} torch.load(map_location='cpu', weights_only=False)"
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -557,12 +557,22 @@ def same_storage(a, b):
     return a.storage().data_ptr() == b.storage().data_ptr()
 
 
-def save(obj, path, fmt):
+def save(obj, path, fmt, location=None):
+    """torch.save; `location` (e.g. 'cuda:0') overrides the storage location tag written into the persistent ids,
+    through torch's own register_package hook, as a file saved from a GPU model carries it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "zip":
-        torch.save(obj, path)
-    else:
-        torch.save(obj, path, _use_new_zipfile_serialization=False)
+    entry = None
+    if location:
+        entry = (-1, lambda storage: location, lambda storage, loc: None)
+        torch.serialization._package_registry.insert(0, entry)
+    try:
+        if fmt == "zip":
+            torch.save(obj, path)
+        else:
+            torch.save(obj, path, _use_new_zipfile_serialization=False)
+    finally:
+        if entry:
+            torch.serialization._package_registry.remove(entry)
 
 
 def assert_roundtrip(orig, loaded, path):
@@ -798,6 +808,14 @@ def fixtures_small():
         extra=dict(notes="v1 Learner.save(with_opt=True): opt is torch.optim.Adam.state_dict() after one step "
                          "(tensor 'step', exp_avg, exp_avg_sq; param_groups)"))
 
+    # the same v1 LM saved from "GPU" storages: persistent ids say 'cuda:0' (as the WT103 file very probably does)
+    out.append(dict(name="fastai_v1_lm_cuda_location", obj=sd1, layout="fastai-v1-lm", config=cfg1,
+                    check=lambda sd: (chk_v1(sd), assert_tied_one_storage(sd, tied2)), formats=("zip", "legacy"),
+                    ext=".pth", container="bare", location="cuda:0",
+                    extra=dict(notes="fastai_v1_lm's state dict, every storage tagged location 'cuda:0' (torch.save "
+                                     "with a location tagger registered through torch.serialization's package "
+                                     "registry); torch.load needs map_location='cpu' on a machine without CUDA")))
+
     # v1 encoder
     add("fastai_v1_encoder", m1[0].state_dict(), "fastai-v1-encoder", dict(cfg1, tied=None, out_bias=None),
         lambda sd: chk_v1(sd, prefix="", decoder=False),
@@ -949,7 +967,7 @@ def make_itos(n):
 
 
 def wt103_entries(vocab, emb_sz, n_hid, seed, name, legacy_plain_name=False, formats=("legacy", "zip"),
-                  flat=False, separate_hh=False):
+                  flat=False, separate_hh=False, location=None):
     """v1 LM in the layout of WT103_FWD lstm_fwd.pth: 19 keys, tied (one storage for the 3 embedding names),
     module.weight_hh_l0 sharing _raw's storage, decoder bias, fp16-representable float32 values."""
     n = 3
@@ -988,7 +1006,7 @@ def wt103_entries(vocab, emb_sz, n_hid, seed, name, legacy_plain_name=False, for
         fname = name if (fmt == "legacy" and legacy_plain_name) else f"{name}.{fmt}"
         e.append(dict(name=fname, obj=sd, layout="fastai-v1-lm", config=cfg, check=chk,
                       extra=dict(notes=notes, **({"flat_offsets": offsets} if offsets else {})),
-                      formats=(fmt,), ext=".pth", container="bare", explicit_name=True))
+                      formats=(fmt,), ext=".pth", container="bare", explicit_name=True, location=location))
     return e
 
 
@@ -1125,19 +1143,20 @@ def write_entry(e, root, manifest):
     for fmt in e["formats"]:
         fname = (e["name"] if e.get("explicit_name") else f"{e['name']}.{fmt}") + e["ext"]
         path = root / fname
-        save(e["obj"], path, fmt)
-        loaded = torch.load(path, weights_only=False)
+        save(e["obj"], path, fmt, e.get("location"))
+        loaded = torch.load(path, map_location="cpu", weights_only=False)
         assert_roundtrip(e["obj"], loaded, path)
         if e["check"]:
             e["check"](loaded)
         try:  # does torch's own allowlist unpickler accept the file? (no for the fastcore L global)
-            torch.load(path, weights_only=True)
+            torch.load(path, map_location="cpu", weights_only=True)
             wo = True
         except Exception:
             wo = False
         rel = path.relative_to(FIX).as_posix()
         manifest[rel] = dict(format=fmt, layout=e["layout"], container=e["container"], config=e["config"],
-                             bytes=path.stat().st_size, loaded_by=LOADED_BY, weights_only_loads=wo, **e["extra"],
+                             bytes=path.stat().st_size, loaded_by=LOADED_BY, weights_only_loads=wo,
+                             storage_location=e.get("location") or "cpu", **e["extra"],
                              value=Describer()(loaded))
         print(f"{rel:55s} {fmt:6s} {e['layout']:22s} {path.stat().st_size:>10,d} B")
 
@@ -1174,7 +1193,8 @@ def verify(manifest_path):
             fixed = collections.OrderedDict((k, byteswapped(t)) for k, t in raw.items())
             ok = json.loads(json.dumps(Describer()(fixed))) == e["value"]
         else:
-            got = json.loads(json.dumps(Describer()(torch.load(path, weights_only=False)), ensure_ascii=False))
+            got = json.loads(json.dumps(Describer()(torch.load(path, map_location="cpu", weights_only=False)),
+                                        ensure_ascii=False))
             ok = got == e["value"]
         bad += not ok
         print(f"{'ok  ' if ok else 'FAIL'} {rel}")
@@ -1197,6 +1217,7 @@ def main():
                                                         "storage per layer (cuDNN flatten_parameters)")
     ap.add_argument("--separate-hh", action="store_true", help="with --size wt103: module.weight_hh_l0 as a "
                                                                "separate copy of _raw (no shared storage)")
+    ap.add_argument("--cuda-location", action="store_true", help="with --size wt103: storages tagged 'cuda:0'")
     ap.add_argument("--verify", action="store_true", help="only reload the fixtures listed in fixtures.json (or "
                                                           "large/large.json with --size wt103) and compare")
     args = ap.parse_args()
@@ -1210,10 +1231,12 @@ def main():
         root = FIX / "large"
         mpath = root / "large.json"
         manifest = json.loads(mpath.read_text(encoding="utf-8")) if mpath.exists() else {}
-        name = "wt103_fwd" + ("_flat" if args.flat else "") + ("_separate_hh" if args.separate_hh else "")
+        name = ("wt103_fwd" + ("_flat" if args.flat else "") + ("_separate_hh" if args.separate_hh else "") +
+                ("_cuda" if args.cuda_location else ""))
         for e in wt103_entries(vocab=60000, emb_sz=400, n_hid=1152, seed=103, name=name,
                                legacy_plain_name=True, formats=("legacy", "zip") if args.zip else ("legacy",),
-                               flat=args.flat, separate_hh=args.separate_hh):
+                               flat=args.flat, separate_hh=args.separate_hh,
+                               location="cuda:0" if args.cuda_location else None):
             write_entry(e, root, manifest)
         itos = root / "itos_wt103.pkl"
         with open(itos, "wb") as f:
