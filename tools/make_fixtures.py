@@ -20,9 +20,7 @@ import hashlib
 import io
 import json
 import math
-import os
 import pickle
-import struct
 import sys
 import tempfile
 import types
