@@ -16,13 +16,13 @@ namespace WeightPort.IO;
 public sealed class TensorToWrite
 {
     /// <summary>Creates an entry.</summary>
-    /// <param name="name">The key to write; must not be empty.</param>
+    /// <param name="name">The key to write (may be empty: a single tensor's path is).</param>
     /// <param name="source">The values.</param>
     /// <param name="targetDType">The element type to write; null keeps the source's.</param>
-    /// <exception cref="ArgumentException">An empty name, or a cast other than among float32, float16 and bfloat16.</exception>
+    /// <exception cref="ArgumentException">A name with an unpaired surrogate, or a cast other than among float32, float16 and bfloat16.</exception>
     public TensorToWrite(string name, TensorInfo source, DType? targetDType = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(source);
         if (!IsWellFormedUtf16(name)) throw new ArgumentException($"tensor name '{name}' contains an unpaired surrogate and has no UTF-8 form", nameof(name));
         DType target = targetDType ?? source.DType;

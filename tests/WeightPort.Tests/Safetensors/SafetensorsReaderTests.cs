@@ -37,7 +37,7 @@ public sealed class SafetensorsReaderTests
     {
         var bytes = File("""{"__metadata__":{"format":"pt","b":"x"},"s":{"dtype":"I64","shape":[],"data_offsets":[0,8]},"w":{"dtype":"F32","shape":[2,2],"data_offsets":[8,24]},"e":{"dtype":"F16","shape":[0,3],"data_offsets":[24,24]}}""", 24);
         using var c = Read(bytes);
-        Assert.Equal(["s", "e", "w"], c.Tensors.Select(t => t.Path));
+        Assert.Equal(["s", "w", "e"], c.Tensors.Select(t => t.Path));
         Assert.Equal(new[] { KeyValuePair.Create("format", "pt"), KeyValuePair.Create("b", "x") }, c.Metadata);
         var s = c.Find("s")!;
         Assert.Empty(s.Shape);
