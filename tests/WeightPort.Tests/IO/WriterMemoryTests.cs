@@ -48,9 +48,11 @@ public sealed class WriterMemoryTests(ITestOutputHelper output) : IDisposable
         write(); // warm up pools and code paths
         File.Delete(target);
         long before = GC.GetAllocatedBytesForCurrentThread();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         write();
+        clock.Stop();
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        output.WriteLine($"{format} cast={castToBFloat16}: {allocated:N0} bytes allocated");
+        output.WriteLine($"{format} cast={castToBFloat16}: {allocated:N0} bytes allocated, {clock.Elapsed.TotalMilliseconds:F0} ms");
         Assert.True(allocated < AllocationBudget, $"{format} allocated {allocated:N0} bytes for a {TensorBytes:N0}-byte tensor");
         Assert.True(new FileInfo(target).Length >= tensor.ByteCount);
     }
