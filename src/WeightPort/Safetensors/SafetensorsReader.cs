@@ -242,10 +242,15 @@ public static class SafetensorsReader
                 throw Fail(SafetensorsRule.InvalidOffset, CheckpointError.InvalidHeader, path, e.HeaderOffset, e.Name, "data_offsets " + why);
             }
             expectedBegin = e.End;
-            long elements = 1, bytes;
+            long elements = 1, extent = 1, bytes;
             try
             {
-                foreach (long d in e.Shape) elements = checked(elements * d);
+                foreach (long d in e.Shape)
+                {
+                    elements = checked(elements * d);
+                    // Row-major strides multiply the sizes with zeros counted as one; they must fit too.
+                    extent = checked(extent * Math.Max(d, 1));
+                }
                 bytes = checked(elements * e.DType.ElementSize());
             }
             catch (OverflowException)

@@ -13,7 +13,9 @@ namespace WeightPort.Torch;
 /// writes), <c>data/&lt;key&gt;</c> in lexicographic key order, <c>version</c> (<c>3\n</c>), each 64-byte aligned in
 /// miniz's exact byte layout. Each distinct tensor becomes one contiguous storage (views are materialised, so the
 /// output holds no unused storage bytes); names whose entries share a view share that storage, as tied weights do.
-/// Values are streamed from the sources in bounded chunks.
+/// <c>requires_grad</c> is written false, as in any <c>state_dict()</c>. Values are streamed from the sources in
+/// bounded chunks. With <c>writeByteOrder: false</c> the file is byte-identical to torch 1.13's <c>torch.save</c> of the
+/// same <c>OrderedDict</c> of contiguous tensors (a tensor placed under two names being one object).
 /// </summary>
 public static class PyTorchZipWriter
 {

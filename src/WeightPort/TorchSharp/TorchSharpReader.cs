@@ -86,7 +86,8 @@ public static class TorchSharpReader
             throw new CheckpointFormatException(CheckpointError.Truncated,
                 $"TorchSharp state dict declares {count:N0} entries, which need at least {MinEntryBytes} bytes each, but only {remaining:N0} bytes follow",
                 path, 0);
-        var tensors = new List<NamedTensor>((int)count);
+        // The count is bounded by the file size only; do not let it size an allocation.
+        var tensors = new List<NamedTensor>((int)Math.Min(count, 1024));
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (long i = 0; i < count; i++)
         {
@@ -149,7 +150,7 @@ public static class TorchSharpReader
         if (rank > MaxRank)
             throw new CheckpointFormatException(CheckpointError.LimitExceeded, $"TorchSharp tensor rank {rank:N0} exceeds the limit of {MaxRank}", path, rankOffset, key);
         var shape = new long[rank];
-        long elements = 1;
+        long elements = 1, extent = 1;
         for (int d = 0; d < rank; d++)
         {
             long dimOffset = position;
@@ -157,6 +158,8 @@ public static class TorchSharpReader
             try
             {
                 elements = checked(elements * shape[d]);
+                // Row-major strides multiply the sizes with zeros counted as one; they must fit too.
+                extent = checked(extent * Math.Max(shape[d], 1));
             }
             catch (OverflowException)
             {

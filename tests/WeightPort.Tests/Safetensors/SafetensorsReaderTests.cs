@@ -158,6 +158,11 @@ public sealed class SafetensorsReaderTests
             SafetensorsRule.ValidationOverflow, CheckpointError.LimitExceeded, "a");
 
     [Fact]
+    public void Read_EmptyShapeWithHugeStrides_ValidationOverflow() =>
+        AssertRule(File("""{"a":{"dtype":"F32","shape":[4294967296,4294967296,0],"data_offsets":[0,0]}}""", 0),
+            SafetensorsRule.ValidationOverflow, CheckpointError.LimitExceeded, "a");
+
+    [Fact]
     public void Read_SizeDisagreesWithShape_TensorInvalidInfo() =>
         AssertRule(File("""{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}""", 4), SafetensorsRule.TensorInvalidInfo, CheckpointError.InvalidHeader, "a");
 
