@@ -34,15 +34,6 @@ internal static class Leb128
         return Status.TooLong;
     }
 
-    /// <summary>Number of bytes <see cref="Write"/> emits for <paramref name="value"/>.</summary>
-    public static int Length(long value)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(value);
-        int n = 1;
-        for (ulong v = (ulong)value >> 7; v != 0; v >>= 7) n++;
-        return n;
-    }
-
     /// <summary>Writes the minimal encoding of a non-negative value to <paramref name="destination"/>; returns the bytes used.</summary>
     public static int Write(long value, Span<byte> destination)
     {
