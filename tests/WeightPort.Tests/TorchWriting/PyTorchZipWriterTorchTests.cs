@@ -1,9 +1,12 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using WeightPort.IO;
+using WeightPort.Safetensors;
 using WeightPort.Tensors;
 using WeightPort.Tests.IO;
+using WeightPort.Tests.Infrastructure;
 using WeightPort.Torch;
+using WeightPort.TorchSharp;
 using Xunit;
 
 namespace WeightPort.Tests.TorchWriting;
@@ -69,6 +72,30 @@ public sealed class PyTorchZipWriterTorchTests : IDisposable
         Assert.NotEqual(Storage("encoder.weight"), Storage("transposed"));
         // The transposed view arrives as the row-major values of the view.
         Assert.Equal(inputs.Single(i => i.Name == "transposed").Source.ToByteArray(), TestTensors.OutputBytes(inputs.Single(i => i.Name == "transposed")));
+    }
+
+    public static TheoryData<string> ConvertibleCorpusFiles() =>
+        [.. CorpusExpectations.Files("torchsharp").Where(f => !f.Contains(".single-tensor.", StringComparison.Ordinal)), .. CorpusExpectations.Files("safetensors")];
+
+    [Theory]
+    [MemberData(nameof(ConvertibleCorpusFiles))]
+    public void Write_ConvertedCorpusFile_TorchLoadsExpectedValues(string relative)
+    {
+        string source = TestPaths.CorpusFile(relative);
+        using (var checkpoint = relative.StartsWith("safetensors", StringComparison.Ordinal) ? SafetensorsReader.Open(source) : TorchSharpReader.Open(source))
+            PyTorchZipWriter.Write(Path.Combine(_dir, "converted.pth"), TensorToWrite.FromCheckpoint(checkpoint));
+        using var doc = JsonDocument.Parse(PythonTorch.Run(LoadScript, Path.Combine(_dir, "converted.pth")));
+        var loaded = doc.RootElement.GetProperty("entries").EnumerateArray().ToDictionary(e => e.GetProperty("name").GetString()!);
+        var expected = CorpusExpectations.EntriesOf(relative);
+        Assert.Equal(expected.Count, loaded.Count);
+        foreach (var e in expected)
+        {
+            var l = loaded[e.Name];
+            Assert.True(DTypes.TryFromTorchName(l.GetProperty("dtype").GetString()!, out var dtype));
+            Assert.Equal(e.DType, relative.StartsWith("safetensors", StringComparison.Ordinal) ? dtype.SafetensorsName() : dtype.TorchName());
+            Assert.Equal(e.Shape, l.GetProperty("shape").EnumerateArray().Select(x => x.GetInt64()));
+            Assert.Equal(e.Sha256, l.GetProperty("sha256").GetString());
+        }
     }
 
     // Builds a state dict with torch, saves it with torch.save, and describes each tensor's bytes for the C# side.
