@@ -1,0 +1,168 @@
+using System.Security.Cryptography;
+
+namespace WeightPort.IO;
+
+/// <summary>
+/// Writes a file so that readers never see a partial one: bytes go to a temporary file in the same folder
+/// (<c>.&lt;name&gt;.&lt;random&gt;.tmp</c>), which <see cref="Commit"/> flushes to disk and renames over the target.
+/// Disposing without committing, or any failure while committing, deletes the temporary file.
+/// </summary>
+/// <remarks>
+/// The temporary file lives beside the target because a rename is only atomic within one file system. The folder
+/// itself is not fsync'ed after the rename (.NET has no API for it), so a power loss right after <see cref="Commit"/>
+/// may still lose the new name on some file systems, but never leaves a torn file under it.
+/// </remarks>
+public sealed class AtomicFileWriter : IDisposable
+{
+    private const string TempSuffix = ".tmp";
+    private const int RandomBytes = 6; // 12 hex digits
+    private const int BufferSize = 1 << 16;
+
+    private readonly bool _overwrite;
+    private FileStream? _stream;
+    private bool _committed;
+
+    private AtomicFileWriter(string targetPath, string tempPath, FileStream stream, bool overwrite)
+    {
+        TargetPath = targetPath;
+        TempPath = tempPath;
+        _stream = stream;
+        _overwrite = overwrite;
+    }
+
+    /// <summary>The full path that <see cref="Commit"/> will create or replace.</summary>
+    public string TargetPath { get; }
+
+    /// <summary>The temporary file being written.</summary>
+    public string TempPath { get; }
+
+    /// <summary>The stream to write the content to. Not valid after <see cref="Commit"/> or disposal.</summary>
+    /// <exception cref="ObjectDisposedException">The writer was committed or disposed.</exception>
+    public Stream Stream => _stream ?? throw new ObjectDisposedException(nameof(AtomicFileWriter));
+
+    /// <summary>Starts writing <paramref name="path"/>.</summary>
+    /// <param name="path">The target file.</param>
+    /// <param name="overwrite">Replace an existing file; when false an existing target is refused now and again at commit.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or names a folder.</exception>
+    /// <exception cref="IOException">The target exists and <paramref name="overwrite"/> is false, or the temporary file cannot be created.</exception>
+    public static AtomicFileWriter Create(string path, bool overwrite = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        string name = Path.GetFileName(full);
+        if (name.Length == 0) throw new ArgumentException($"'{path}' names a folder, not a file", nameof(path));
+        string folder = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no parent folder", nameof(path));
+        if (Directory.Exists(full)) throw new IOException($"'{full}' is a folder");
+        if (!overwrite && File.Exists(full)) throw new IOException($"'{full}' already exists (pass overwrite to replace it)");
+
+        for (int attempt = 0; ; attempt++)
+        {
+            string temp = Path.Combine(folder, TempName(name, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(RandomBytes))));
+            try
+            {
+                var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize);
+                return new AtomicFileWriter(full, temp, stream, overwrite);
+            }
+            catch (IOException) when (attempt < 3 && File.Exists(temp))
+            {
+                // A 48-bit random name collided; try another.
+            }
+        }
+    }
+
+    /// <summary>Writes <paramref name="path"/> atomically with <paramref name="write"/>; nothing is left behind if it throws.</summary>
+    /// <exception cref="IOException">As <see cref="Create"/> and <see cref="Commit"/>.</exception>
+    public static void Write(string path, bool overwrite, Action<Stream> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        using var writer = Create(path, overwrite);
+        write(writer.Stream);
+        writer.Commit();
+    }
+
+    /// <summary>Flushes the content to disk and renames the temporary file over the target.</summary>
+    /// <exception cref="IOException">The flush or rename failed, or the target appeared meanwhile and overwriting was not allowed. The temporary file is deleted.</exception>
+    /// <exception cref="ObjectDisposedException">Already committed or disposed.</exception>
+    public void Commit()
+    {
+        var stream = _stream ?? throw new ObjectDisposedException(nameof(AtomicFileWriter));
+        try
+        {
+            stream.Flush(flushToDisk: true);
+            stream.Dispose();
+            _stream = null;
+            File.Move(TempPath, TargetPath, _overwrite);
+            _committed = true;
+        }
+        finally
+        {
+            if (!_committed)
+            {
+                _stream?.Dispose();
+                _stream = null;
+                TryDelete(TempPath);
+            }
+        }
+    }
+
+    /// <summary>Abandons an uncommitted write: closes and deletes the temporary file.</summary>
+    public void Dispose()
+    {
+        if (_committed) return;
+        _stream?.Dispose();
+        _stream = null;
+        TryDelete(TempPath);
+    }
+
+    /// <summary>
+    /// Deletes temporary files that earlier, interrupted writes of <paramref name="path"/> left in its folder
+    /// (names <c>.&lt;name&gt;.&lt;12 hex digits&gt;.tmp</c>; nothing else is touched).
+    /// </summary>
+    /// <param name="path">The target whose leftovers to remove.</param>
+    /// <param name="olderThan">Only delete files last written longer ago than this, so that a write in progress in
+    /// another process survives; null deletes all of them.</param>
+    /// <returns>How many files were deleted.</returns>
+    public static int CleanStaleTempFiles(string path, TimeSpan? olderThan = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = Path.GetFullPath(path);
+        string name = Path.GetFileName(full);
+        string? folder = Path.GetDirectoryName(full);
+        if (name.Length == 0 || folder is null || !Directory.Exists(folder)) return 0;
+        DateTime cutoff = olderThan is { } age ? DateTime.UtcNow - age : DateTime.MaxValue;
+        int deleted = 0;
+        foreach (string candidate in Directory.EnumerateFiles(folder))
+        {
+            if (!IsTempNameOf(Path.GetFileName(candidate), name)) continue;
+            if (File.GetLastWriteTimeUtc(candidate) > cutoff) continue;
+            if (TryDelete(candidate)) deleted++;
+        }
+        return deleted;
+    }
+
+    internal static string TempName(string name, string token) => "." + name + "." + token + TempSuffix;
+
+    internal static bool IsTempNameOf(string fileName, string targetName)
+    {
+        string prefix = "." + targetName + ".";
+        if (!fileName.StartsWith(prefix, StringComparison.Ordinal) || !fileName.EndsWith(TempSuffix, StringComparison.Ordinal)) return false;
+        var token = fileName.AsSpan(prefix.Length, fileName.Length - prefix.Length - TempSuffix.Length);
+        if (token.Length != RandomBytes * 2) return false;
+        foreach (char c in token)
+        {
+            if (!char.IsAsciiHexDigitLower(c)) return false;
+        }
+        return true;
+    }
+
+    private static bool TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+            return true;
+        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
+    }
+}
