@@ -26,7 +26,15 @@ public sealed class TensorInfo
     public static TensorInfo Create(TensorStorage storage, long storageOffset, IReadOnlyList<long> shape, IReadOnlyList<long>? stride = null, bool requiresGrad = false)
     {
         long[] sh = [.. shape];
-        long[] st = stride is null ? ContiguousStrides(sh) : [.. stride];
+        long[] st;
+        try
+        {
+            st = stride is null ? ContiguousStrides(sh) : [.. stride];
+        }
+        catch (OverflowException)
+        {
+            throw new ArgumentException($"shape [{string.Join(", ", sh)}] overflows a 64-bit element count");
+        }
         if (st.Length != sh.Length) throw new ArgumentException($"shape has {sh.Length} dims but stride has {st.Length}");
         if (storageOffset < 0) throw new ArgumentException($"negative storage offset {storageOffset}");
         long numel = 1;
