@@ -319,8 +319,10 @@ public sealed class CudaLanguageModelEngine : ILanguageModelEngine
         if (config.VocabSize <= 0 || config.EmbSize <= 0 || config.HiddenSize <= 0 || config.Layers <= 0)
             throw new ArgumentException($"config {config} has a size that is not positive", nameof(weights));
         Expect("the embedding", weights.Embedding.Length, (long)config.VocabSize * config.EmbSize);
-        if (weights.DecoderWeight is { } decoder) Expect("the decoder weight", decoder.Length, (long)config.VocabSize * config.EmbSize);
-        if (weights.DecoderBias is { } bias) Expect("the decoder bias", bias.Length, config.VocabSize);
+        // A null float[] converts to an empty but non-null ReadOnlyMemory: say so, since "0 elements" alone puzzles.
+        const string nullHint = " (pass null, not an empty or null array, when absent)";
+        if (weights.DecoderWeight is { } decoder) Expect("the decoder weight" + (decoder.IsEmpty ? nullHint : ""), decoder.Length, (long)config.VocabSize * config.EmbSize);
+        if (weights.DecoderBias is { } bias) Expect("the decoder bias" + (bias.IsEmpty ? nullHint : ""), bias.Length, config.VocabSize);
         if (weights.Layers.Count != config.Layers)
             throw new ArgumentException($"{weights.Layers.Count} layers given, the config {config} has {config.Layers}", nameof(weights));
         for (int l = 0; l < config.Layers; l++)
