@@ -169,9 +169,11 @@ public sealed unsafe class CudaBackend : IComputeBackend
     /// <summary>Opens a CUDA device.</summary>
     /// <exception cref="CudaUnavailableException">CUDA cannot be used on this machine, or <paramref name="deviceIndex"/> is not a device.</exception>
     /// <exception cref="CudaException">A CUDA call failed.</exception>
-    public static CudaBackend Create(int deviceIndex = 0, CudaOptions? options = null)
+    public static CudaBackend Create(int deviceIndex = 0, CudaOptions? options = null) => Create(CudaLibraries.Shared, deviceIndex, options);
+
+    /// <summary>Opens a device through already loaded libraries (tests load stand-ins).</summary>
+    internal static CudaBackend Create(CudaLibraries libraries, int deviceIndex, CudaOptions? options)
     {
-        CudaLibraries libraries = CudaLibraries.Shared;
         if (deviceIndex < 0 || deviceIndex >= libraries.DeviceCount)
             throw new CudaUnavailableException($"CUDA device {deviceIndex} requested but {libraries.DeviceCount} device(s) are visible (CUDA_VISIBLE_DEVICES={Environment.GetEnvironmentVariable("CUDA_VISIBLE_DEVICES") ?? "unset"})");
         return new CudaBackend(libraries, deviceIndex, options ?? new CudaOptions());
