@@ -68,8 +68,9 @@ internal sealed class CudaLibraries
         driver.Check(driver.cuDeviceGetCount(&count), "cuDeviceGetCount");
         if (count <= 0) throw new CudaUnavailableException($"no CUDA device: cuDeviceGetCount returned {count} (driver {FormatVersion(version)}, {driver.Library.NameOrPath})");
 
-        var cublas = new CublasApi(NativeLibrarySearch.Load(NativeLibrarySpec.Cublas, probe, loader));
-        var nvrtc = new NvrtcApi(NativeLibrarySearch.Load(NativeLibrarySpec.Nvrtc, probe, loader));
+        int driverMajor = version / 1000;
+        var cublas = new CublasApi(NativeLibrarySearch.Load(NativeLibrarySpec.Cublas.ForDriver(driverMajor), probe, loader));
+        var nvrtc = new NvrtcApi(NativeLibrarySearch.Load(NativeLibrarySpec.Nvrtc.ForDriver(driverMajor), probe, loader));
         return new CudaLibraries(driver, cublas, nvrtc, version, count);
     }
 

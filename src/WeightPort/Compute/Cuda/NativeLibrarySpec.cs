@@ -10,6 +10,24 @@ namespace WeightPort.Compute.Cuda;
 /// <param name="Hint">What to do when it is missing.</param>
 internal sealed record NativeLibrarySpec(string DisplayName, IReadOnlyList<LibraryFile> Files, bool IsDriver, IReadOnlyList<string> WheelSubfolders, string Hint)
 {
+    /// <summary>
+    /// The same spec with the files a driver supporting CUDA <paramref name="driverMajor"/> can run put first: a cuBLAS
+    /// or NVRTC from a newer CUDA major fails on an older driver (cuBLAS 13 needs a CUDA 13 driver), so where both
+    /// libcublas.so.13 and .12 are installed, a 12.x driver gets .12. Newer files stay as a last resort.
+    /// </summary>
+    public NativeLibrarySpec ForDriver(int driverMajor) =>
+        this with { Files = [.. Files.Where(f => MajorOf(f.Name) <= driverMajor), .. Files.Where(f => MajorOf(f.Name) > driverMajor)] };
+
+    /// <summary>The CUDA major a file name belongs to: <c>libnvrtc.so.11.2</c> → 11 (0 when unversioned).</summary>
+    internal static int MajorOf(string fileName)
+    {
+        int so = fileName.IndexOf(".so.", StringComparison.Ordinal);
+        if (so < 0) return 0;
+        ReadOnlySpan<char> rest = fileName.AsSpan(so + 4);
+        int end = rest.IndexOf('.');
+        return int.TryParse(end < 0 ? rest : rest[..end], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int major) ? major : 0;
+    }
+
     /// <summary>The driver API, installed with the NVIDIA kernel driver (never the toolkit's <c>stubs/libcuda.so</c>).</summary>
     public static NativeLibrarySpec Driver { get; } = new(
         "CUDA driver library",

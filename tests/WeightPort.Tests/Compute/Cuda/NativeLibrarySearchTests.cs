@@ -172,6 +172,28 @@ public sealed class NativeLibrarySearchTests
         Assert.Equal(["/srv/venv/lib/python3.12/site-packages", "/srv/venv/lib/python3.9/site-packages", "/usr/lib/python3/dist-packages"], folders);
     }
 
+    [Fact]
+    public void ForDriver_Cuda12Driver_PrefersVersion12OverNewer13()
+    {
+        var probe = new FakeFileSystemProbe()
+            .WithFile("/usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib/libcublas.so.13")
+            .WithFile("/usr/local/cuda-12.4/lib64/libcublas.so.12");
+        var loader = new FakeNativeLoader()
+            .Accept("/usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib/libcublas.so.13")
+            .Accept("/usr/local/cuda-12.4/lib64/libcublas.so.12");
+
+        Assert.Equal(["libcublas.so.12", "libcublas.so.11", "libcublas.so.13"], NativeLibrarySpec.Cublas.ForDriver(12).Files.Select(f => f.Name));
+        Assert.Equal("/usr/local/cuda-12.4/lib64/libcublas.so.12", NativeLibrarySearch.Load(NativeLibrarySpec.Cublas.ForDriver(12), probe, loader).NameOrPath);
+        Assert.Equal(NativeLibrarySpec.Nvrtc.Files, NativeLibrarySpec.Nvrtc.ForDriver(13).Files);
+    }
+
+    [Theory]
+    [InlineData("libnvrtc.so.11.2", 11)]
+    [InlineData("libcublas.so.13", 13)]
+    [InlineData("libcuda.so.1", 1)]
+    [InlineData("libcublas.so", 0)]
+    public void MajorOf_FileNames_ParsesFirstVersionNumber(string name, int expected) => Assert.Equal(expected, NativeLibrarySpec.MajorOf(name));
+
     [Theory]
     [InlineData("/usr/local/cuda-12.4", new[] { 12, 4 })]
     [InlineData("/usr/lib/python3.11", new[] { 3, 11 })]
