@@ -132,7 +132,7 @@ def find(d, *names):
                 return r
     return None
 
-tps = find(ours, "tokens_per_s", "tokensPerSecond", "tokens_per_second")
+tps = find(ours, "compute_tokens_per_s", "computeTokensPerSecond", "tokens_per_s", "tokensPerSecond", "tokens_per_second")
 lat = find(ours, "single_token_ms", "singleTokenMs", "latency_ms", "latencyMs")
 print(f"PyTorch  {torch_r['device']}: encode+decode {torch_r['encode_decode']['tokens_per_s']:,.0f} tokens/s, "
       f"single token {torch_r['single_token']['median_ms']:.3f} ms")

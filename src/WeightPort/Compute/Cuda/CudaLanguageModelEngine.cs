@@ -79,6 +79,9 @@ public sealed class CudaLanguageModelEngine : ILanguageModelEngine
     /// <inheritdoc />
     public int BatchSize { get; private set; }
 
+    /// <summary>The model's shape.</summary>
+    public AwdLstmConfig Config => _config;
+
     /// <summary>Whether <see cref="Decode"/> is available (language models; classifiers have no decoder).</summary>
     public bool HasDecoder { get; }
 

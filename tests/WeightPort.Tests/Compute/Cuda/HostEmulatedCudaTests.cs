@@ -125,6 +125,22 @@ public sealed unsafe class HostEmulatedCudaTests
         Assert.True(engine.LastEncodeTiming.UploadMs >= 0 && engine.LastEncodeTiming.DownloadMs >= 0);
     }
 
+    [SkippableFact]
+    public void Benchmark_SmallModel_ReportsConsistentNumbersAndLeavesStateReset()
+    {
+        Skip.If(HostEmulatedCuda.Unavailable is not null, HostEmulatedCuda.Unavailable);
+        using CudaBackend backend = CudaBackend.Create(HostEmulatedCuda.Load(), 0, null);
+        using CudaLanguageModelEngine engine = backend.CreateEngine(TestModels.Random(TestModels.Unidirectional, seed: 2));
+
+        CudaBenchmarkResult result = CudaBenchmark.Run(engine, batch: 4, seq: 7, iterations: 3, warmup: 1, latencyIterations: 5);
+
+        Assert.Equal((4, 7, 3, true), (result.Batch, result.Seq, result.Iterations, result.WithDecoder));
+        Assert.True(result.MedianWallMs > 0 && result.MedianComputeMs > 0 && result.MedianComputeMs <= result.MedianWallMs, result.ToString());
+        Assert.Equal(28 / (result.MedianWallMs / 1000), result.TokensPerSecond, 6);
+        Assert.True(result.SingleTokenMedianMs > 0 && result.SingleTokenP90Ms >= result.SingleTokenMedianMs);
+        Assert.Equal(0, engine.BatchSize);
+    }
+
     private static int Call(LoadedLibrary library, string function) =>
         ((delegate* unmanaged<int>)NativeLibrary.GetExport(library.Handle, function))();
 
