@@ -29,8 +29,17 @@ public sealed class CudaLanguageModelEngine : ILanguageModelEngine
     /// <exception cref="ArgumentException">An array's length does not match the config, or the layers do not chain.</exception>
     internal CudaLanguageModelEngine(IDeviceOps ops, AwdLstmWeights weights, Action<CudaLanguageModelEngine>? onDispose = null)
     {
-        ArgumentNullException.ThrowIfNull(weights);
-        Validate(weights);
+        try
+        {
+            ArgumentNullException.ThrowIfNull(weights);
+            Validate(weights);
+        }
+        catch
+        {
+            // The engine owns ops from the start: the backend hands over a fresh stream and cuBLAS handle.
+            ops.Dispose();
+            throw;
+        }
         _ops = ops;
         _config = weights.Config;
         _onDispose = onDispose;

@@ -127,6 +127,7 @@ public sealed class SimulatedEngineTests
 
         Assert.Contains("layer 1 bias_hh has 39 elements", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, ops.LiveAllocations);
+        Assert.True(ops.Disposed);
     }
 
     [Fact]
