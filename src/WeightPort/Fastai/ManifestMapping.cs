@@ -1,0 +1,4 @@
+namespace WeightPort.Fastai;
+
+/// <summary>One written tensor: source path → target name, types, shape and, when cast, whether the cast was lossless.</summary>
+public sealed record ManifestMapping(string Source, string Target, string SourceDType, string TargetDType, IReadOnlyList<long> Shape, bool? Lossless);
