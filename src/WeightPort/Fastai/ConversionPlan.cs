@@ -53,7 +53,7 @@ public sealed class ConversionPlan
         foreach (var t in Tensors) if (t.Role is { } r) byRole[(r, t.Index)] = t;
         ReadOnlyMemory<float> Get(FastaiRole role, int index = 0) => byRole[(role, index)].ToFloat32Array();
         ReadOnlyMemory<float>? Maybe(FastaiRole role, int index = 0) =>
-            byRole.TryGetValue((role, index), out var t) ? t.ToFloat32Array() : null;
+            byRole.TryGetValue((role, index), out var t) ? t.ToFloat32Array() : (ReadOnlyMemory<float>?)null;
 
         var layers = new List<IReadOnlyList<LstmDirectionWeights>>();
         for (int l = 0; l < config.Model.Layers; l++)
@@ -80,8 +80,8 @@ public sealed class ConversionPlan
         }
 
         return new AwdLstmWeights(config.Model, Get(FastaiRole.Embedding), layers,
-            config.HasDecoder && !config.Tied ? Get(FastaiRole.DecoderWeight) : null,
-            config.DecoderBias ? Get(FastaiRole.DecoderBias) : null,
+            config.HasDecoder && !config.Tied ? Get(FastaiRole.DecoderWeight) : (ReadOnlyMemory<float>?)null,
+            config.DecoderBias ? Get(FastaiRole.DecoderBias) : (ReadOnlyMemory<float>?)null,
             config.HasDecoder, head);
     }
 }

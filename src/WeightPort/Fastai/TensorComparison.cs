@@ -52,16 +52,17 @@ internal static class TensorComparison
 
     /// <summary>
     /// Checks that <paramref name="copy"/> is what PyTorch's dropout makes of <paramref name="raw"/>: every element either
-    /// zero or <c>raw · s</c>, with one float32 scale <c>s = 1/(1−p)</c>, p in (0, 1).
+    /// zero or <c>raw · s</c> rounded to the copy's type, for one scale <c>s = 1/(1−p) &gt; 1</c>.
     /// </summary>
     /// <remarks>
     /// PyTorch computes <c>input · (mask · s)</c> (CPU: <c>noise.div_(1−p)</c>; CUDA fused dropout: <c>src · (1/(1−p))</c>
-    /// in the accumulate type), i.e. one float32 scale and one rounded product per element, rounded again to the
-    /// tensor's type for half precision. The scale is estimated from the kept element with the largest |raw| (relative
-    /// error ≤ 2⁻²⁴), then the float32 values within ±2 ULP of the estimate are tried: one of them reproducing every
-    /// kept element bit for bit is an exact match. Other implementations round the scale or the product in double
-    /// instead; that moves each product by at most 1 ULP of the result, so as a fallback we accept |copy − raw·s| ≤ 1 ULP
-    /// of the copy's type for one candidate. Nothing looser is accepted.
+    /// in the accumulate type, then rounded to the tensor type for half precision): one scale, one rounded product per
+    /// element. Each kept element c therefore pins s to an interval: <c>|c − r·s| ≤ ½ ULP(c)</c> when the product was
+    /// rounded to nearest from the exact scale, <c>≤ 1 ULP(c)</c> when the scale or the product went through another
+    /// rounding (float32 vs double scale, double rounding through float32 for float16). The check intersects these
+    /// intervals over all elements in one streaming pass: a non-empty ½-ULP intersection is an exact match, a non-empty
+    /// 1-ULP intersection is accepted as rounding, anything else is refused. Nothing looser is accepted, and the scale
+    /// must exceed 1 (p in (0, 1)).
     /// </remarks>
     public static DropoutMaskResult CheckDropoutMask(TensorInfo raw, TensorInfo copy)
     {
@@ -69,43 +70,15 @@ internal static class TensorComparison
         long total = raw.ElementCount;
         var fr = new float[TensorChunkReader.ChunkElements];
         var fc = new float[TensorChunkReader.ChunkElements];
-
-        // Pass 1: the scale estimate.
-        double ratio = double.NaN;
+        DType dt = copy.DType;
+        double loExact = double.NegativeInfinity, hiExact = double.PositiveInfinity;
+        double loTol = 1, hiTol = double.PositiveInfinity; // s > 1 for p in (0, 1)
+        long dropped = 0, kept = 0, nonFinite = 0;
+        double ratio = double.NaN, firstRatio = double.NaN;
         float bestAbs = 0;
+
         var rr = new TensorChunkReader(raw);
         var rc = new TensorChunkReader(copy);
-        while (rr.Remaining > 0)
-        {
-            int n = rr.ReadFloat32(fr);
-            rc.ReadFloat32(fc.AsSpan(0, n));
-            for (int i = 0; i < n; i++)
-            {
-                float r = fr[i], c = fc[i];
-                if (c == 0 || r == 0 || !float.IsFinite(r) || !float.IsFinite(c)) continue;
-                float abs = Math.Abs(r);
-                if (abs > bestAbs) { bestAbs = abs; ratio = (double)c / r; }
-            }
-        }
-        if (double.IsNaN(ratio))
-            return Fail("no element is both non-zero in the copy and non-zero in the raw matrix, so no dropout scale can be derived");
-        if (!(ratio > 1) || double.IsInfinity(ratio))
-            return Fail($"the values are raw × {ratio:G9}, not a dropout scale 1/(1−p) > 1 for p in (0, 1)");
-
-        float s0 = (float)ratio;
-        float[] candidates = [MathF.BitDecrement(MathF.BitDecrement(s0)), MathF.BitDecrement(s0), s0, MathF.BitIncrement(s0), MathF.BitIncrement(MathF.BitIncrement(s0))];
-        var exact = new bool[candidates.Length];
-        var withinUlp = new bool[candidates.Length];
-        Array.Fill(exact, true);
-        Array.Fill(withinUlp, true);
-        long dropped = 0, kept = 0, unexplained = 0, first = -1;
-        float firstRaw = 0, firstCopy = 0;
-        DType dt = copy.DType;
-
-        // Pass 2: every element against every candidate scale.
-        rr = new TensorChunkReader(raw);
-        rc = new TensorChunkReader(copy);
-        long start = 0;
         while (rr.Remaining > 0)
         {
             int n = rr.ReadFloat32(fr);
@@ -119,42 +92,79 @@ internal static class TensorComparison
                     continue;
                 }
                 kept++;
-                bool any = false;
-                double ulp = Ulp(c, dt);
-                for (int k = 0; k < candidates.Length; k++)
+                if (!float.IsFinite(r) || !float.IsFinite(c) || r == 0)
                 {
-                    float expected = RoundTo(r * candidates[k], dt);
-                    bool e = BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(c);
-                    bool u = e || Math.Abs((double)c - (double)r * candidates[k]) <= ulp;
-                    exact[k] &= e;
-                    withinUlp[k] &= u;
-                    any |= u;
+                    nonFinite++;
+                    continue;
                 }
-                if (!any)
+                double u = Ulp(c, dt);
+                Narrow((c - u / 2) / r, (c + u / 2) / r, ref loExact, ref hiExact);
+                Narrow((c - u) / r, (c + u) / r, ref loTol, ref hiTol);
+                float abs = Math.Abs(r);
+                if (abs > bestAbs) { bestAbs = abs; ratio = (double)c / r; }
+                if (double.IsNaN(firstRatio)) firstRatio = (double)c / r;
+            }
+        }
+
+        if (kept == 0 || double.IsNaN(ratio))
+            return Fail("no element is both non-zero in the copy and non-zero in the raw matrix, so no dropout scale can be derived");
+        if (ratio <= 1)
+            return Fail($"the values are raw × {ratio:G9}, not a dropout scale 1/(1−p) > 1 for p in (0, 1)");
+        if (nonFinite == 0 && loTol <= hiTol)
+        {
+            bool exact = Math.Max(loExact, loTol) <= Math.Min(hiExact, hiTol);
+            double lo = exact ? Math.Max(loExact, loTol) : loTol, hi = exact ? Math.Min(hiExact, hiTol) : hiTol;
+            float s = (float)((lo + hi) / 2);
+            if (s < lo || s > hi) s = (float)lo;
+            return new DropoutMaskResult(true, exact, s, 1 - 1 / (double)s, dropped, kept, total, 0, -1, [], 0, 0, null);
+        }
+
+        // Refused: count and locate the elements a single scale does not explain. The estimate comes from the largest
+        // |raw| (most precise) or, should that element be the corrupted one, from the first kept element: the one that
+        // explains more elements is reported.
+        float[] estimates = [(float)ratio, (float)firstRatio];
+        var unexplained = new long[2];
+        var first = new long[] { -1, -1 };
+        var firstRaw = new float[2];
+        var firstCopy = new float[2];
+        rr = new TensorChunkReader(raw);
+        rc = new TensorChunkReader(copy);
+        long start = 0;
+        while (rr.Remaining > 0)
+        {
+            int n = rr.ReadFloat32(fr);
+            rc.ReadFloat32(fc.AsSpan(0, n));
+            for (int i = 0; i < n; i++)
+            {
+                float r = fr[i], c = fc[i];
+                if (c == 0) continue;
+                for (int k = 0; k < 2; k++)
                 {
-                    unexplained++;
-                    if (first < 0) { first = start + i; firstRaw = r; firstCopy = c; }
+                    if (float.IsFinite(r) && float.IsFinite(c) && Math.Abs((double)c - (double)r * estimates[k]) <= Ulp(c, dt)) continue;
+                    unexplained[k]++;
+                    if (first[k] < 0) { first[k] = start + i; firstRaw[k] = r; firstCopy[k] = c; }
                 }
             }
             start += n;
         }
-
-        int chosen = Array.IndexOf(exact, true);
-        bool isExact = chosen >= 0;
-        if (chosen < 0) chosen = Array.IndexOf(withinUlp, true);
-        if (chosen >= 0)
-        {
-            float s = candidates[chosen];
-            return new DropoutMaskResult(true, isExact, s, 1 - 1 / (double)s, dropped, kept, total, 0, -1, [], 0, 0, null);
-        }
-        return new DropoutMaskResult(false, false, s0, 1 - 1 / (double)s0, dropped, kept, total, unexplained, first,
-            first < 0 ? [] : Unravel(first, raw.Shape), firstRaw, firstCopy,
-            unexplained > 0
-                ? $"{unexplained:N0} of {total:N0} elements are neither 0 nor raw × {s0:G9} (p ≈ {1 - 1 / (double)s0:G6}) within 1 ULP"
-                : "no single dropout scale explains every element");
+        int b = unexplained[1] < unexplained[0] ? 1 : 0;
+        float est = estimates[b];
+        double pEst = 1 - 1 / (double)est;
+        return new DropoutMaskResult(false, false, est, pEst, dropped, kept, total, unexplained[b], first[b],
+            first[b] < 0 ? [] : Unravel(first[b], raw.Shape), firstRaw[b], firstCopy[b],
+            unexplained[b] > 0
+                ? $"{unexplained[b]:N0} of {total:N0} elements are neither 0 nor raw × {est:G9} (p ≈ {pEst:G6}) within 1 ULP"
+                : "no single dropout scale explains every element within 1 ULP");
 
         DropoutMaskResult Fail(string reason) =>
-            new(false, false, float.NaN, double.NaN, 0, 0, total, total, -1, [], 0, 0, reason);
+            new(false, false, float.NaN, double.NaN, dropped, kept, total, total, -1, [], 0, 0, reason);
+    }
+
+    private static void Narrow(double a, double b, ref double lo, ref double hi)
+    {
+        if (a > b) (a, b) = (b, a);
+        if (a > lo) lo = a;
+        if (b < hi) hi = b;
     }
 
     /// <summary>
