@@ -174,6 +174,19 @@ public sealed class FastaiLayoutDetectionTests
     }
 
     [Fact]
+    public void Detect_EarlyV1ClassifierWithoutModulePrefix_RefusedWithReason()
+    {
+        // fastai v1 ≤ 1.0.42 (MultiBatchRNNCore): encoder keys under '0.' beside a flat '1.layers.' head.
+        var b = FakeFastai.Build(new FakeSpec { Version = FakeVersion.V1, Kind = FakeKind.LanguageModel })
+            .Remove("1.decoder.weight").Remove("1.decoder.bias")
+            .Add("1.layers.0.weight", new float[18], [18]);
+
+        var e = Assert.Throws<CheckpointFormatException>(() => FastaiCheckpoint.From(b.Build()));
+        Assert.Equal(CheckpointError.InvalidContent, e.Error);
+        Assert.Contains("1.0.42", e.Message);
+    }
+
+    [Fact]
     public void Detect_NotFastai_PassthroughKeepsNames()
     {
         var b = new CheckpointBuilder().Add("0.weight", [1f, 2f], [2]).Add("0.bias", [3f], [1]).Add("model.layer.weight", [4f], [1]);
