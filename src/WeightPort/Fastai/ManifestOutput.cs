@@ -1,0 +1,14 @@
+using System.Security.Cryptography;
+
+namespace WeightPort.Fastai;
+
+/// <summary>The written file: path, format name (<c>safetensors</c>, <c>torchsharp</c>, <c>pth</c>), size and SHA-256. Filled in by the caller after writing.</summary>
+public sealed record ManifestOutput(string Path, string Format, long Size, string Sha256)
+{
+    /// <summary>Hashes the written <paramref name="path"/> (streamed).</summary>
+    public static ManifestOutput FromFile(string path, string format)
+    {
+        using var stream = File.OpenRead(path);
+        return new ManifestOutput(path, format, stream.Length, Convert.ToHexStringLower(SHA256.HashData(stream)));
+    }
+}
