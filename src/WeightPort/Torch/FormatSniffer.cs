@@ -35,13 +35,13 @@ internal static class FormatSniffer
         if (TarCheckpointReader.LooksLikeTar(source)) return SniffedFormat.Tar;
         if (head.StartsWith("version https://git-lfs"u8))
             throw NotACheckpoint("this is a Git LFS pointer, not a checkpoint: run `git lfs pull` to fetch the real file");
-        if (head.StartsWith("\x89PNG\r\n\x1a\n"u8)) throw NotACheckpoint("this is a PNG image, not a checkpoint");
-        if (head.StartsWith("\xff\xd8\xff"u8)) throw NotACheckpoint("this is a JPEG image, not a checkpoint");
-        if (head.StartsWith("\x1f\x8b"u8)) throw NotACheckpoint("this is a gzip-compressed file, not a checkpoint: decompress it first (gunzip)");
+        if (head.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])) throw NotACheckpoint("this is a PNG image, not a checkpoint");
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF])) throw NotACheckpoint("this is a JPEG image, not a checkpoint");
+        if (head.StartsWith((ReadOnlySpan<byte>)[0x1F, 0x8B])) throw NotACheckpoint("this is a gzip-compressed file, not a checkpoint: decompress it first (gunzip)");
         if (head.StartsWith("PYTORCH1"u8)) throw new CheckpointFormatException(CheckpointError.UnsupportedFormat, "this is a PyTorch preview-format file (PYTORCH1), which torch itself no longer reads");
         if (head.StartsWith("GGUF"u8)) throw NotACheckpoint("this is a GGUF file (llama.cpp), not a PyTorch checkpoint");
-        if (head.StartsWith("\x93NUMPY"u8)) throw NotACheckpoint("this is a NumPy .npy array, not a checkpoint");
-        if (head.StartsWith("\x89HDF"u8)) throw NotACheckpoint("this is an HDF5 file (Keras?), not a PyTorch checkpoint");
+        if (head.StartsWith((ReadOnlySpan<byte>)[0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59])) throw NotACheckpoint("this is a NumPy .npy array, not a checkpoint");
+        if (head.StartsWith((ReadOnlySpan<byte>)[0x89, 0x48, 0x44, 0x46])) throw NotACheckpoint("this is an HDF5 file (Keras?), not a PyTorch checkpoint");
 
         if (length >= 9 && head.Length >= 9)
         {
