@@ -10,37 +10,45 @@ public sealed class PickleStorage : PickleValue
 {
     private TensorStorage? _storage;
 
-    /// <summary>Creates an unbound storage reference.</summary>
+    /// <summary>Creates an unbound reference to a whole storage.</summary>
     /// <param name="key">The storage key in the file.</param>
     /// <param name="dtype">The element type of the storage class (uint8 for <c>UntypedStorage</c>).</param>
     /// <param name="elementCount">The declared element count (bytes for an untyped storage).</param>
     /// <param name="location">The device recorded by PyTorch.</param>
-    /// <param name="viewOffset">Legacy view metadata: the element offset of this view in the storage <paramref name="key"/>.</param>
-    /// <param name="viewSize">Legacy view metadata: the view's element count, or null when not a view.</param>
     /// <param name="untyped">True for <c>UntypedStorage</c> (its element count is in bytes).</param>
-    public PickleStorage(string key, DType dtype, long elementCount, string location, long viewOffset = 0, long? viewSize = null, bool untyped = false)
+    public PickleStorage(string key, DType dtype, long elementCount, string location, bool untyped = false)
     {
         Key = key;
         DType = dtype;
         ElementCount = elementCount;
         Location = location;
-        ViewOffset = viewOffset;
-        ViewSize = viewSize;
         IsUntyped = untyped;
+    }
+
+    /// <summary>Creates a legacy storage view: <c>root[offset:offset + size]</c> in elements, under its own key.</summary>
+    /// <param name="viewKey">The view's key.</param>
+    /// <param name="root">The storage it slices.</param>
+    /// <param name="viewOffset">First element of the view in <paramref name="root"/>.</param>
+    /// <param name="viewSize">Elements in the view.</param>
+    public PickleStorage(string viewKey, PickleStorage root, long viewOffset, long viewSize)
+        : this(viewKey, root.DType, viewSize, root.Location)
+    {
+        Root = root;
+        ViewOffset = viewOffset;
     }
 
     /// <summary>The storage key.</summary>
     public string Key { get; }
     /// <summary>The element type.</summary>
     public DType DType { get; }
-    /// <summary>Declared element count of the whole storage.</summary>
+    /// <summary>Declared element count (of the view, for a view).</summary>
     public long ElementCount { get; }
     /// <summary>The device location.</summary>
     public string Location { get; }
-    /// <summary>Element offset of a legacy storage view (0 when not a view).</summary>
+    /// <summary>For a legacy storage view (or a tar view), the storage it slices; null otherwise.</summary>
+    public PickleStorage? Root { get; }
+    /// <summary>Element offset of a view in <see cref="Root"/> (0 when not a view).</summary>
     public long ViewOffset { get; }
-    /// <summary>Element count of a legacy storage view, null when not a view.</summary>
-    public long? ViewSize { get; }
     /// <summary>True for an <c>UntypedStorage</c>.</summary>
     public bool IsUntyped { get; }
 

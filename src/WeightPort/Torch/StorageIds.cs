@@ -15,6 +15,9 @@ internal sealed class StorageIds(string entry, bool legacy)
     /// <summary>The root storages in first-reference order.</summary>
     public List<PickleStorage> Roots { get; } = [];
 
+    /// <summary>Legacy storage views in first-reference order.</summary>
+    public IEnumerable<PickleStorage> Views => _views.Values;
+
     public PickleValue Load(PickleValue id, long offset)
     {
         if (id is not PickleTuple { Items.Count: > 0 } t)
@@ -61,7 +64,7 @@ internal sealed class StorageIds(string entry, bool legacy)
             throw Fail(CheckpointError.StorageMismatch, $"view '{viewKey.Value}' [{viewOffset:N0}, +{viewSize:N0}) lies outside storage '{key.Value}' of {numel:N0} elements", offset);
         if (!_views.TryGetValue(viewKey.Value, out var view))
         {
-            view = new PickleStorage(key.Value, dtype, numel, location.Value, viewOffset, viewSize);
+            view = new PickleStorage(viewKey.Value, root, viewOffset, viewSize);
             _views.Add(viewKey.Value, view);
         }
         return view;

@@ -60,8 +60,8 @@ internal static class TarCheckpointReader
                 || !storages.TryGetValue(new(rootKey), out var root) || !off.TryGetInt64(out long o) || !n.TryGetInt64(out long vn)
                 || o < 0 || vn < 0 || o > root.ElementCount || vn > root.ElementCount - o)
                 throw new CheckpointFormatException(CheckpointError.MalformedArchive, $"tar storage view {v} does not name a range of a known storage", offset: viewsAt);
-            var view = new PickleStorage(root.Key, root.DType, root.ElementCount, root.Location, o, vn);
-            view.Bind(root.Storage);
+            var view = new PickleStorage(target.Value.ToString(CultureInfo.InvariantCulture), root, o, vn);
+            TensorBinder.BindView(view);
             objects[new(target)] = view;
             storages[new(target)] = view;
         }

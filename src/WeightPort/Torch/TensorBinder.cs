@@ -16,6 +16,7 @@ internal static class TensorBinder
         var retyped = new Dictionary<(string, DType), TensorStorage>();
         foreach (var t in tensors)
         {
+            if (!t.StorageRef.IsBound && t.StorageRef.Root is not null) BindView(t.StorageRef);
             var root = t.StorageRef.Storage;
             var storage = root;
             if (t.DType != root.DType)
@@ -32,23 +33,9 @@ internal static class TensorBinder
                 }
                 storage = typed;
             }
-            long viewOffset = t.StorageRef.ViewOffset;
             try
             {
-                if (t.StorageRef.ViewSize is long viewSize)
-                {
-                    // Validate against the view first, as torch slices the storage before rebuilding.
-                    long extent = t.StorageOffset;
-                    bool empty = false;
-                    for (int i = 0; i < t.Shape.Count; i++)
-                    {
-                        if (t.Shape[i] == 0) empty = true;
-                        else extent = checked(extent + (t.Shape[i] - 1) * t.Stride[i]);
-                    }
-                    if (!empty && extent >= viewSize)
-                        throw new ArgumentException($"view reaches element {extent:N0} of a storage view of {viewSize:N0} elements");
-                }
-                t.Bind(TensorInfo.Create(storage, checked(t.StorageOffset + viewOffset), t.Shape, t.Stride, t.RequiresGrad));
+                t.Bind(TensorInfo.Create(storage, t.StorageOffset, t.Shape, t.Stride, t.RequiresGrad));
             }
             catch (Exception e) when (e is ArgumentException or OverflowException)
             {
@@ -56,5 +43,19 @@ internal static class TensorBinder
                     $"tensor on storage '{root.Key}' is invalid: {e.Message}", offset: t.Offset, key: root.Key, entry: entry);
             }
         }
+    }
+
+    /// <summary>
+    /// Binds a storage view to its own <see cref="TensorStorage"/> over the root's bytes: torch gives a view its own
+    /// storage object (its tensors' offsets are relative to the view), so WeightPort does too.
+    /// </summary>
+    public static void BindView(PickleStorage view)
+    {
+        var root = view.Root!.Storage;
+        if (view.ViewOffset < 0 || view.ElementCount < 0 || view.ViewOffset > root.ElementCount || view.ElementCount > root.ElementCount - view.ViewOffset)
+            throw new CheckpointFormatException(CheckpointError.StorageMismatch,
+                $"storage view '{view.Key}' [{view.ViewOffset:N0}, +{view.ElementCount:N0}) lies outside storage '{root.Key}' of {root.ElementCount:N0} elements", key: view.Key);
+        long offset = root.ByteOffset + view.ViewOffset * root.DType.ElementSize();
+        view.Bind(new TensorStorage(view.Key, root.DType, view.ElementCount, root.Source, offset, root.BigEndian, root.Location));
     }
 }
