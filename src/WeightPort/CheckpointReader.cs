@@ -63,9 +63,9 @@ public static class CheckpointReader
         {
             throw e.WithPath(path);
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or OverflowException)
         {
-            // A range or view check below the format readers: still a bad file, never an API misuse here.
+            // A range, view or size check below the format readers: still a bad file, never an API misuse here.
             throw new CheckpointFormatException(CheckpointError.MalformedArchive, e.Message, path, inner: e);
         }
     }

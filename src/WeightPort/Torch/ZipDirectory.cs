@@ -60,7 +60,7 @@ internal sealed class ZipDirectory
         if (locator >= 0 && BinaryPrimitives.ReadUInt32LittleEndian(source.GetSpan(locator, 4)) == Zip64LocatorSignature)
         {
             var loc = source.GetSpan(locator, Zip64LocatorSize);
-            long z64 = checked((long)BinaryPrimitives.ReadUInt64LittleEndian(loc[8..]));
+            long z64 = ToLong(BinaryPrimitives.ReadUInt64LittleEndian(loc[8..]), "ZIP64 end record offset", locator);
             if (!source.Contains(z64, 56) || BinaryPrimitives.ReadUInt32LittleEndian(source.GetSpan(z64, 4)) != Zip64EndSignature)
                 throw Archive(CheckpointError.MalformedArchive, $"ZIP64 locator points at {z64:N0}, where there is no ZIP64 end record", locator);
             var rec = source.GetSpan(z64, 56);
