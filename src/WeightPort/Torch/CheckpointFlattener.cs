@@ -113,6 +113,10 @@ internal sealed class CheckpointFlattener
             return;
         }
         string where = path.Length == 0 ? "at the root of the checkpoint" : $"under '{path}'";
+        if (g is { IsAllowlisted: true })
+            throw new CheckpointFormatException(CheckpointError.MalformedPickle,
+                $"'{module}.{name}' is allowlisted but not as a constructor with these arguments; it was called at offset {offset:N0} in '{entry}' {where}",
+                offset: offset, key: path.Length == 0 ? null : path, entry: entry);
         throw new CheckpointFormatException(CheckpointError.UnsafeGlobal,
             $"global '{module}.{name}' is not allowlisted; it was found at offset {offset:N0} in '{entry}' {where}. " +
             "WeightPort never imports or calls it; pass the path as an ignored subtree if its content is not needed",
