@@ -123,10 +123,37 @@ internal sealed class ZipDirectory
         }
         if (p != cdEnd) throw Archive(CheckpointError.MalformedArchive, $"central directory holds {cdEnd - p:N0} bytes after its last entry", p);
 
-        // Bytes before the first local header mean something else is prepended (a pickle+zip polyglot).
-        if (entries.Count > 0 && entries.Min(e => e.LocalHeaderOffset) != 0)
-            throw Archive(CheckpointError.MalformedArchive, $"{entries.Min(e => e.LocalHeaderOffset):N0} bytes precede the first zip entry", 0);
+        CheckCoverage(source, entries, cdOffset);
         return new ZipDirectory(source, entries);
+    }
+
+    /// <summary>
+    /// The entries must tile the file from byte 0 to the central directory: only a data descriptor may sit between one
+    /// entry's data and the next header. Anything else is hidden content (a polyglot) or overlapping entries (a bomb).
+    /// </summary>
+    private static void CheckCoverage(ByteSource source, List<ZipEntry> entries, long cdOffset)
+    {
+        long cursor = 0;
+        foreach (var e in entries.OrderBy(e => e.LocalHeaderOffset))
+        {
+            CheckGap(source, cursor, e.LocalHeaderOffset, e.Name);
+            cursor = e.DataOffset + e.CompressedSize;
+        }
+        CheckGap(source, cursor, cdOffset, "the central directory");
+    }
+
+    private static void CheckGap(ByteSource source, long from, long to, string before)
+    {
+        long gap = to - from;
+        if (gap == 0) return;
+        if (gap < 0)
+            throw Archive(CheckpointError.MalformedArchive, $"zip data overlaps '{before}' by {-gap:N0} bytes (overlapping entries)", to);
+        // Data descriptors: CRC + sizes (12 or 20 bytes), optionally after the PK\x07\x08 signature (16 or 24).
+        bool signed = gap >= 4 && BinaryPrimitives.ReadUInt32LittleEndian(source.GetSpan(from, 4)) == 0x08074b50;
+        if (gap is 16 or 24 ? signed : gap is 12 or 20 && !signed) return;
+        if (from == 0)
+            throw Archive(CheckpointError.MalformedArchive, $"{gap:N0} bytes precede the first zip entry (a polyglot?)", 0);
+        throw Archive(CheckpointError.MalformedArchive, $"{gap:N0} unexplained bytes lie between zip records before {before} (hidden content?)", from);
     }
 
     /// <summary>The bytes of a STORED entry in place, or of a DEFLATE entry inflated into memory (hard-capped at its declared size).</summary>

@@ -119,6 +119,16 @@ for i in src.infolist():
     }
 
     [Fact]
+    public void Open_HiddenBytesBetweenRecords_AreRefused()
+    {
+        using var dir = new TempDir();
+        string path = Rewrite(dir, "hidden.pt", "for i in src.infolist():\n    out.writestr(i.filename, src.read(i))\n    if i.filename.endswith('data.pkl'): out.fp.seek(out.start_dir); out.fp.write(b'cos\\nsystem\\n'); out.start_dir = out.fp.tell()");
+        var e = Assert.Throws<CheckpointFormatException>(() => CheckpointReader.Open(path).Dispose());
+        Assert.Equal(CheckpointError.MalformedArchive, e.Error);
+        Assert.Contains("unexplained bytes", e.Message);
+    }
+
+    [Fact]
     public void Open_StoredZip_DoesNotCopyStorages()
     {
         using var checkpoint = CheckpointReader.Open(TestPaths.CorpusFile(Source));
