@@ -330,9 +330,9 @@ internal sealed partial class Unpickler
                     break;
 
                 case PickleOpcode.Ext1 or PickleOpcode.Ext2 or PickleOpcode.Ext4:
-                    throw Fail(CheckpointError.UnsupportedOpcode, $"opcode {op.ToString().ToUpperInvariant()} (copyreg extension registry) is not supported");
+                    throw Fail(CheckpointError.UnsupportedOpcode, $"opcode {Name(op)} (copyreg extension registry) is not supported");
                 case PickleOpcode.NextBuffer or PickleOpcode.ReadOnlyBuffer:
-                    throw Fail(CheckpointError.UnsupportedOpcode, $"opcode {(op == PickleOpcode.NextBuffer ? "NEXT_BUFFER" : "READONLY_BUFFER")} needs out-of-band buffers, which a file cannot supply");
+                    throw Fail(CheckpointError.UnsupportedOpcode, $"opcode {Name(op)} needs out-of-band buffers, which a file cannot supply");
                 default:
                     throw Fail(CheckpointError.UnsupportedOpcode, $"unknown pickle opcode 0x{code:X2}");
             }
@@ -487,14 +487,7 @@ internal sealed partial class Unpickler
     internal CheckpointFormatException Fail(CheckpointError error, string reason) =>
         new(error, reason, offset: _baseOffset + _opOffset, entry: _entry);
 
-    private static string Name(PickleOpcode op) => op switch
-    {
-        PickleOpcode.Tuple1 => "TUPLE1", PickleOpcode.Tuple2 => "TUPLE2", PickleOpcode.Tuple3 => "TUPLE3",
-        PickleOpcode.SetItem => "SETITEM", PickleOpcode.Append => "APPEND", PickleOpcode.Reduce => "REDUCE",
-        PickleOpcode.Build => "BUILD", PickleOpcode.NewObj => "NEWOBJ", PickleOpcode.BinPersId => "BINPERSID",
-        PickleOpcode.StackGlobal => "STACK_GLOBAL", PickleOpcode.Dup => "DUP", PickleOpcode.Pop => "POP",
-        _ => Enum.IsDefined(op) ? op.ToString().ToUpperInvariant() : $"0x{(byte)op:X2}",
-    };
+    private static string Name(PickleOpcode op) => PickleOpcodeNames.Of(op);
 
     private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";
 

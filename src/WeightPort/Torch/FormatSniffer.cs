@@ -4,17 +4,6 @@ using WeightPort.Tensors;
 
 namespace WeightPort.Torch;
 
-/// <summary>What the leading bytes of a file say it is.</summary>
-internal enum SniffedFormat
-{
-    Zip,
-    Legacy,
-    Tar,
-    Safetensors,
-    TorchSharp,
-    Pickle,
-}
-
 /// <summary>
 /// Decides a file's format from its leading bytes (pytorch-formats.md §1), and names the common things that are not
 /// checkpoints (Git LFS pointers, images, archives, text) precisely instead of failing on a confusing pickle opcode.
