@@ -37,9 +37,6 @@ internal static class FormatSniffer
             ulong n = BinaryPrimitives.ReadUInt64LittleEndian(head);
             if (n >= 2 && n <= MaxSafetensorsHeader && (long)n <= length - 8 && head[8] == (byte)'{') return SniffedFormat.Safetensors;
         }
-        // A TorchSharp count of 128..255 entries starts 80 01, like PROTO 1; the name that follows tells them apart.
-        if (LooksLikeTorchSharp(head, length) || LooksLikeTorchSharpTensor(head, length)) return SniffedFormat.TorchSharp;
-        if (head[0] == 0x80 && head.Length >= 2 && head[1] <= 5) return SniffedFormat.Pickle;
         // Protocol 0/1 pickles are printable text: an opcode first and STOP last tells them from prose.
         if (head[0] is (byte)'(' or (byte)']' or (byte)'}' or (byte)')' or (byte)'c' or (byte)'l' or (byte)'d' or (byte)'N'
                 or (byte)'I' or (byte)'L' or (byte)'F' or (byte)'S' or (byte)'V' or (byte)'i'
@@ -54,6 +51,10 @@ internal static class FormatSniffer
                 throw NotACheckpoint("this is a JSON text file, not a checkpoint");
             throw NotACheckpoint("this is a text file, not a checkpoint");
         }
+        // Text was ruled out above (a TorchSharp file has control bytes in its first record).
+        // A TorchSharp count of 128..255 entries starts 80 01, like PROTO 1; the name that follows tells them apart.
+        if (LooksLikeTorchSharp(head, length) || LooksLikeTorchSharpTensor(head, length)) return SniffedFormat.TorchSharp;
+        if (head[0] == 0x80 && head.Length >= 2 && head[1] <= 5) return SniffedFormat.Pickle;
         throw new CheckpointFormatException(CheckpointError.UnsupportedFormat,
             $"unrecognised leading bytes {Convert.ToHexString(head[..Math.Min(head.Length, 8)])}: not a PyTorch, safetensors or TorchSharp file");
     }
