@@ -32,7 +32,7 @@ public sealed class FormatDetectionTests
                 }
             case "jpeg": return [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, (byte)'J', (byte)'F', (byte)'I', (byte)'F'];
             case "html": return Encoding.UTF8.GetBytes("<!DOCTYPE html>\n<html><body>Not Found</body></html>\n");
-            case "text": return Encoding.UTF8.GetBytes("these are my model notes\nnothing to see\n");
+            case "text": return Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("these are my model notes, nothing to see\n", 20)));
             case "emptyzip": return [(byte)'P', (byte)'K', 5, 6, .. new byte[18]];
             case "lfs": return Encoding.ASCII.GetBytes("version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 12\n");
             default: throw new ArgumentException(kind);
