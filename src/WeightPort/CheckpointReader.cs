@@ -54,8 +54,8 @@ public static class CheckpointReader
                 SniffedFormat.Zip => ZipCheckpointReader.Read(source, path, options),
                 SniffedFormat.Legacy => LegacyCheckpointReader.Read(source, path, options),
                 SniffedFormat.Tar => TarCheckpointReader.Read(source, path, options),
-                SniffedFormat.Safetensors => Hook(FormatReaders.SafetensorsHook, "safetensors")(source, path),
-                SniffedFormat.TorchSharp => Hook(FormatReaders.TorchSharpHook, "TorchSharp")(source, path),
+                SniffedFormat.Safetensors => Safetensors.SafetensorsReader.Read(source, path),
+                SniffedFormat.TorchSharp => TorchSharp.TorchSharpReader.Read(source, path),
                 _ => ReadPlainPickle(source, path, options),
             };
         }
@@ -69,9 +69,6 @@ public static class CheckpointReader
             throw new CheckpointFormatException(CheckpointError.MalformedArchive, e.Message, path, inner: e);
         }
     }
-
-    private static Func<ByteSource, string, Checkpoint> Hook(Func<ByteSource, string, Checkpoint>? hook, string format) =>
-        hook ?? throw new CheckpointFormatException(CheckpointError.UnsupportedFormat, $"this looks like a {format} file, but no {format} reader is registered");
 
     private static Checkpoint ReadPlainPickle(ByteSource source, string path, CheckpointReadOptions options)
     {
