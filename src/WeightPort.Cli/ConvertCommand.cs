@@ -1,0 +1,84 @@
+using System.CommandLine;
+using WeightPort.Cli.Rendering;
+using WeightPort.Conversion;
+using WeightPort.Fastai;
+using WeightPort.Pickle;
+using WeightPort.Tensors;
+
+namespace WeightPort.Cli;
+
+/// <summary>
+/// <c>weightport convert CHECKPOINT</c>: validate the redundant copies, drop them, map the names onto the C# AWD-LSTM
+/// and write a TorchSharp checkpoint (or safetensors, or a cleaned .pth) with a manifest of every decision.
+/// </summary>
+internal static class ConvertCommand
+{
+    private const long ProgressThreshold = 50_000_000;
+
+    public static Command Create(CliContext context)
+    {
+        var input = new Argument<FileInfo>("checkpoint") { Description = "The fastai/PyTorch checkpoint (.pth, legacy or zip), or any file inspect reads." };
+        var output = new Option<FileInfo?>("--output", "-o") { Description = "Output path (default: beside the input, .dat / .safetensors / .clean.pth)." };
+        var format = new Option<string>("--format") { Description = "torchsharp (default), safetensors or pth (cleaned, fastai-v2 names).", DefaultValueFactory = _ => "torchsharp" };
+        format.AcceptOnlyFromAmong("torchsharp", "safetensors", "pth");
+        var dtype = new Option<string?>("--dtype") { Description = "Cast floating weights: float32, float16 or bfloat16. The report says whether the cast is lossless." };
+        dtype.AcceptOnlyFromAmong("float32", "float16", "bfloat16");
+        var requireLossless = new Option<bool>("--require-lossless") { Description = "With --dtype: fail instead of writing if any value would change." };
+        var vocab = new Option<FileInfo?>("--vocab") { Description = "The itos pickle (a list of str); its length is checked against the embedding rows and it is written as JSON beside the weights." };
+        var layout = new Option<string?>("--layout") { Description = "Force a layout: " + string.Join(", ", FastaiLayouts.AllIds) + "." };
+        var allowMismatch = new Option<bool>("--allow-embedding-mismatch") { Description = "Convert even if encoder_dp's copy differs from encoder.weight (keeps encoder.weight; reported as a warning)." };
+        var tiedDecoder = new Option<bool>("--write-tied-decoder") { Description = "Also write decoder.weight for a tied model (for TorchSharp modules that register the tied weight twice)." };
+        var force = new Option<bool>("--force") { Description = "Overwrite existing outputs." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Validate and report; write nothing." };
+        var json = new Option<bool>("--json") { Description = "Machine-readable report on stdout." };
+        var command = new Command("convert", "Validate, drop redundant tensors, remap onto the C# AWD-LSTM and write TorchSharp / safetensors / cleaned .pth, with a manifest.")
+        {
+            input, output, format, dtype, requireLossless, vocab, layout, allowMismatch, tiedDecoder, force, dryRun, json,
+        };
+        command.SetAction(parse =>
+        {
+            string inPath = parse.GetValue(input)!.FullName;
+            if (!OutputFormats.TryParse(parse.GetValue(format)!, out var fmt)) throw new UsageException("unknown --format");
+            FastaiLayout? forced = null;
+            if (parse.GetValue(layout) is { } l)
+            {
+                if (!FastaiLayouts.TryParse(l, out forced))
+                    throw new UsageException($"unknown --layout '{l}'; one of: {string.Join(", ", FastaiLayouts.AllIds)}");
+            }
+            DType? cast = parse.GetValue(dtype) is { } d ? (DTypes.TryFromTorchName(d, out var dt) ? dt : throw new UsageException($"unknown --dtype '{d}'")) : null;
+            if (parse.GetValue(requireLossless) && cast is null) throw new UsageException("--require-lossless needs --dtype");
+            IReadOnlyList<string>? itos = parse.GetValue(vocab) is { } v ? PickleReader.ReadStringList(v.FullName) : null;
+            var target = new ConvertTarget(parse.GetValue(output)?.FullName ?? fmt.Value.DefaultOutputPath(inPath), fmt.Value, parse.GetValue(force));
+            var options = new ConversionOptions
+            {
+                TargetDType = cast,
+                RequireLosslessCast = parse.GetValue(requireLossless),
+                WriteTiedDecoderWeight = parse.GetValue(tiedDecoder),
+                Vocabulary = itos,
+            };
+            bool jsonOut = parse.GetValue(json);
+            using var checkpoint = FastaiCheckpoint.Open(inPath, new FastaiOptions { Layout = forced, AllowEmbeddingMismatch = parse.GetValue(allowMismatch) });
+            var plan = checkpoint.CreatePlan(options);
+            var report = new ConvertReport(checkpoint, plan, target, parse.GetValue(input)!.ToString());
+            if (parse.GetValue(dryRun))
+            {
+                if (jsonOut) report.WriteJson(context.Out, result: null);
+                else report.WriteText(context.Out, result: null);
+                return ExitCodes.Ok;
+            }
+            if (!target.Overwrite)
+            {
+                foreach (var existing in new[] { target.OutputPath, target.ManifestPath, target.VocabularyPath })
+                    if ((existing != target.VocabularyPath || itos is not null) && File.Exists(existing))
+                        throw new UsageException($"'{existing}' exists; use --force to overwrite it");
+            }
+            bool showProgress = context.Interactive && !jsonOut && new FileInfo(inPath).Length > ProgressThreshold;
+            var progress = showProgress ? new ProgressLine(context.Error, "writing") : null;
+            var result = CheckpointConverter.Write(plan, target, checkpoint.Checkpoint.Tensors.Count, itos, progress);
+            if (jsonOut) report.WriteJson(context.Out, result);
+            else report.WriteText(context.Out, result);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
