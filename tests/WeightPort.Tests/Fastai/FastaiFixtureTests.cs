@@ -7,10 +7,8 @@ using Xunit;
 namespace WeightPort.Tests.Fastai;
 
 /// <summary>
-/// FOR THE LEAD, AFTER MERGE: fastai recognition and validation over the PyTorch-written fixtures
-/// (<c>fixtures/*.pth</c>, <c>*.h5</c> + <c>fixtures/fixtures.json</c>, made by tools/make_fixtures.py).
-/// They need the real <see cref="CheckpointReader"/>: while it is the skeleton stub (NotImplementedException) they
-/// are reported as skipped, never passed. Once it exists they run; a missing fixtures.json is a failure.
+/// fastai recognition and validation over the PyTorch-written fixtures (<c>fixtures/*.pth</c>, <c>*.h5</c> +
+/// <c>fixtures/fixtures.json</c>, made by tools/make_fixtures.py). A missing fixtures.json is a failure.
 /// Layout names in fixtures.json are "fastai-" + <see cref="FastaiLayouts.Id"/>.
 /// </summary>
 [Trait("Category", "FastaiFixtures")]
@@ -40,20 +38,10 @@ public sealed class FastaiFixtureTests
         return data;
     }
 
-    private static void SkipUntilReadersMerged()
-    {
-        bool stub = false;
-        try { CheckpointReader.Open(Path.Combine(TestPaths.Fixtures, "<probe that does not exist>")).Dispose(); }
-        catch (NotImplementedException) { stub = true; }
-        catch (Exception) { }
-        Skip.If(stub, "CheckpointReader.Open is still the skeleton stub; these run once the readers branch is merged");
-    }
-
-    [SkippableTheory]
+    [Theory]
     [MemberData(nameof(FixtureNames))]
     public void Fixture_OpenAndPlan_MatchesFixturesJson(string name)
     {
-        SkipUntilReadersMerged();
         Assert.True(File.Exists(ManifestPath), $"fixtures.json not found at {ManifestPath}");
         Check(ManifestPath, name);
     }
@@ -63,7 +51,6 @@ public sealed class FastaiFixtureTests
     [MemberData(nameof(LargeFixtureNames))]
     public void LargeFixture_OpenValidatePlan_MatchesLargeJson(string name)
     {
-        SkipUntilReadersMerged();
         Skip.IfNot(File.Exists(LargeManifestPath), "fixtures/large is generated locally (tools/make_fixtures.py), not committed");
         Check(LargeManifestPath, name);
     }
@@ -76,7 +63,7 @@ public sealed class FastaiFixtureTests
         var cfg = entry.TryGetProperty("config", out var c) ? c : default;
         bool negative = entry.TryGetProperty("negative", out var neg) && neg.GetBoolean();
         var shas = new Dictionary<string, string>(StringComparer.Ordinal);
-        Flatten(entry.GetProperty("value"), "", shas);
+        FixtureManifest.FlattenTensors(entry.GetProperty("value"), shas);
 
         using var f = FastaiCheckpoint.Open(Path.Combine(TestPaths.Fixtures, name));
 
@@ -142,32 +129,5 @@ public sealed class FastaiFixtureTests
         Assert.Equal(config.Model, weights.Config);
         if (cfg.TryGetProperty("fp16_representable", out var fp16) && fp16.GetBoolean())
             Assert.All(f.CreatePlan(new ConversionOptions { TargetDType = DType.Float16 }).Tensors, t => Assert.True(t.CastLossless, t.SourcePath));
-    }
-
-    private static void Flatten(JsonElement node, string path, Dictionary<string, string> shas)
-    {
-        if (node.ValueKind != JsonValueKind.Object) return;
-        if (node.TryGetProperty("tensor", out var t))
-        {
-            shas[path] = t.GetProperty("sha256").GetString()!;
-            return;
-        }
-        if (node.TryGetProperty("dict", out var dict))
-        {
-            foreach (var kv in dict.EnumerateArray())
-            {
-                string key = kv[0].ValueKind == JsonValueKind.String ? kv[0].GetString()! : kv[0].GetRawText();
-                Flatten(kv[1], path.Length == 0 ? key : path + "." + key, shas);
-            }
-            return;
-        }
-        foreach (var prop in node.EnumerateObject())
-        {
-            if (prop.Value.ValueKind == JsonValueKind.Array)
-            {
-                int i = 0;
-                foreach (var item in prop.Value.EnumerateArray()) Flatten(item, path.Length == 0 ? $"{i++}" : $"{path}.{i++}", shas);
-            }
-        }
     }
 }
