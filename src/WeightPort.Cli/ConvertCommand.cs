@@ -29,11 +29,12 @@ internal static class ConvertCommand
         var allowMismatch = new Option<bool>("--allow-embedding-mismatch") { Description = "Convert even if encoder_dp's copy differs from encoder.weight (keeps encoder.weight; reported as a warning)." };
         var tiedDecoder = new Option<bool>("--write-tied-decoder") { Description = "Also write decoder.weight for a tied model (for TorchSharp modules that register the tied weight twice)." };
         var force = new Option<bool>("--force") { Description = "Overwrite existing outputs." };
+        var durable = new Option<bool>("--durable") { Description = "fsync outputs before renaming them into place (survives power loss, not only a killed process; slower)." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Validate and report; write nothing." };
         var json = new Option<bool>("--json") { Description = "Machine-readable report on stdout." };
         var command = new Command("convert", "Validate, drop redundant tensors, remap onto the C# AWD-LSTM and write TorchSharp / safetensors / cleaned .pth, with a manifest.")
         {
-            input, output, format, dtype, requireLossless, vocab, layout, allowMismatch, tiedDecoder, force, dryRun, json,
+            input, output, format, dtype, requireLossless, vocab, layout, allowMismatch, tiedDecoder, force, durable, dryRun, json,
         };
         command.SetAction(parse =>
         {
@@ -48,7 +49,7 @@ internal static class ConvertCommand
             DType? cast = parse.GetValue(dtype) is { } d ? (DTypes.TryFromTorchName(d, out var dt) ? dt : throw new UsageException($"unknown --dtype '{d}'")) : null;
             if (parse.GetValue(requireLossless) && cast is null) throw new UsageException("--require-lossless needs --dtype");
             IReadOnlyList<string>? itos = parse.GetValue(vocab) is { } v ? PickleReader.ReadStringList(v.FullName) : null;
-            var target = new ConvertTarget(parse.GetValue(output)?.FullName ?? fmt.Value.DefaultOutputPath(inPath), fmt.Value, parse.GetValue(force));
+            var target = new ConvertTarget(parse.GetValue(output)?.FullName ?? fmt.Value.DefaultOutputPath(inPath), fmt.Value, parse.GetValue(force), parse.GetValue(durable));
             var options = new ConversionOptions
             {
                 TargetDType = cast,

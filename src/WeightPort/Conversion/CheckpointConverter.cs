@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using WeightPort.Fastai;
@@ -45,7 +44,7 @@ public static class CheckpointConverter
         long total = tensors.Sum(t => t.ByteCount);
         string outputSha;
         long outputBytes;
-        using (var writer = AtomicFileWriter.Create(target.OutputPath, target.Overwrite))
+        using (var writer = AtomicFileWriter.Create(target.OutputPath, target.Overwrite, target.Durable))
         {
             using var hashing = new HashingWriteStream(writer.Stream);
             var reported = WithProgress(tensors, total, progress);
@@ -62,12 +61,12 @@ public static class CheckpointConverter
         }
         progress?.Report((total, total));
         if (vocabulary is not null)
-            AtomicFileWriter.Write(target.VocabularyPath, target.Overwrite, s => WriteVocabulary(s, vocabulary));
+            AtomicFileWriter.Write(target.VocabularyPath, target.Overwrite, s => WriteVocabulary(s, vocabulary), target.Durable);
         var manifest = ConversionManifest.Create(plan, sourceHash.GetAwaiter().GetResult()) with
         {
             Output = new ManifestOutput(Path.GetFullPath(target.OutputPath), target.Format.Id(), outputBytes, outputSha),
         };
-        AtomicFileWriter.Write(target.ManifestPath, target.Overwrite, s => s.Write(Encoding.UTF8.GetBytes(manifest.ToJson() + "\n")));
+        AtomicFileWriter.Write(target.ManifestPath, target.Overwrite, s => s.Write(Encoding.UTF8.GetBytes(manifest.ToJson() + "\n")), target.Durable);
         return new ConversionResult(plan, target, manifest, inputKeys, new FileInfo(plan.SourcePath).Length,
             tensors.Count, outputBytes, vocabulary is not null);
     }

@@ -47,7 +47,7 @@ internal sealed class TensorChunkReader
         else
         {
             long start = checked(_tensor.Storage.ByteOffset + (_tensor.StorageOffset + _position) * _elementSize);
-            _tensor.Storage.Source.GetSpan(start, bytes).CopyTo(dst);
+            _tensor.Storage.Source.Read(start, dst);
             if (_tensor.Storage.BigEndian) Swap(dst, _tensor.DType.SwapUnit());
         }
         _position += n;

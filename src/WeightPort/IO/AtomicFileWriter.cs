@@ -22,12 +22,15 @@ public sealed class AtomicFileWriter : IDisposable
     private FileStream? _stream;
     private bool _committed;
 
-    private AtomicFileWriter(string targetPath, string tempPath, FileStream stream, bool overwrite)
+    private readonly bool _durable;
+
+    private AtomicFileWriter(string targetPath, string tempPath, FileStream stream, bool overwrite, bool durable)
     {
         TargetPath = targetPath;
         TempPath = tempPath;
         _stream = stream;
         _overwrite = overwrite;
+        _durable = durable;
     }
 
     /// <summary>The full path that <see cref="Commit"/> will create or replace.</summary>
@@ -43,9 +46,14 @@ public sealed class AtomicFileWriter : IDisposable
     /// <summary>Starts writing <paramref name="path"/>.</summary>
     /// <param name="path">The target file.</param>
     /// <param name="overwrite">Replace an existing file; when false an existing target is refused now and again at commit.</param>
+    /// <param name="durable">
+    /// fsync the data before the rename, so the new file survives a power loss, not only a killed process. The rename
+    /// alone already guarantees that readers see the old file or the complete new one; the fsync costs about as much as
+    /// writing the data (0.6 s for 177 MB on the development machine), so it is opt-in.
+    /// </param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty or names a folder.</exception>
     /// <exception cref="IOException">The target exists and <paramref name="overwrite"/> is false, or the temporary file cannot be created.</exception>
-    public static AtomicFileWriter Create(string path, bool overwrite = false)
+    public static AtomicFileWriter Create(string path, bool overwrite = false, bool durable = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
@@ -61,7 +69,7 @@ public sealed class AtomicFileWriter : IDisposable
             try
             {
                 var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize);
-                return new AtomicFileWriter(full, temp, stream, overwrite);
+                return new AtomicFileWriter(full, temp, stream, overwrite, durable);
             }
             catch (IOException) when (attempt < 3 && File.Exists(temp))
             {
@@ -72,15 +80,15 @@ public sealed class AtomicFileWriter : IDisposable
 
     /// <summary>Writes <paramref name="path"/> atomically with <paramref name="write"/>; nothing is left behind if it throws.</summary>
     /// <exception cref="IOException">As <see cref="Create"/> and <see cref="Commit"/>.</exception>
-    public static void Write(string path, bool overwrite, Action<Stream> write)
+    public static void Write(string path, bool overwrite, Action<Stream> write, bool durable = false)
     {
         ArgumentNullException.ThrowIfNull(write);
-        using var writer = Create(path, overwrite);
+        using var writer = Create(path, overwrite, durable);
         write(writer.Stream);
         writer.Commit();
     }
 
-    /// <summary>Flushes the content to disk and renames the temporary file over the target.</summary>
+    /// <summary>Flushes the content (to disk when durable) and renames the temporary file over the target.</summary>
     /// <exception cref="IOException">The flush or rename failed, or the target appeared meanwhile and overwriting was not allowed. The temporary file is deleted.</exception>
     /// <exception cref="ObjectDisposedException">Already committed or disposed.</exception>
     public void Commit()
@@ -88,7 +96,7 @@ public sealed class AtomicFileWriter : IDisposable
         var stream = _stream ?? throw new ObjectDisposedException(nameof(AtomicFileWriter));
         try
         {
-            stream.Flush(flushToDisk: true);
+            stream.Flush(flushToDisk: _durable);
             stream.Dispose();
             _stream = null;
             File.Move(TempPath, TargetPath, _overwrite);

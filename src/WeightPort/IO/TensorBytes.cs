@@ -65,30 +65,24 @@ internal static class TensorBytes
         {
             long start = checked(storage.ByteOffset + tensor.StorageOffset * size);
             long total = tensor.ByteCount;
-            byte[]? swapBuffer = storage.BigEndian ? ArrayPool<byte>.Shared.Rent(capacity) : null;
+            // Read through ByteSource.Read (pread for files) into one pooled buffer: the copied pages then stay in
+            // the page cache instead of the process's resident set.
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(capacity);
             try
             {
                 for (long done = 0; done < total;)
                 {
                     int n = (int)Math.Min(capacity, total - done);
-                    var span = storage.Source.GetSpan(start + done, n);
-                    if (swapBuffer is null)
-                    {
-                        sink(span);
-                    }
-                    else
-                    {
-                        var copy = swapBuffer.AsSpan(0, n);
-                        span.CopyTo(copy);
-                        SwapInPlace(copy, tensor.DType.SwapUnit());
-                        sink(copy);
-                    }
+                    var chunk = buffer.AsSpan(0, n);
+                    storage.Source.Read(start + done, chunk);
+                    if (storage.BigEndian) SwapInPlace(chunk, tensor.DType.SwapUnit());
+                    sink(chunk);
                     done += n;
                 }
             }
             finally
             {
-                if (swapBuffer is not null) ArrayPool<byte>.Shared.Return(swapBuffer);
+                ArrayPool<byte>.Shared.Return(buffer);
             }
             return;
         }

@@ -15,6 +15,13 @@ public abstract class ByteSource : IDisposable
     /// <summary>Returns <paramref name="length"/> bytes at <paramref name="offset"/>. Throws <see cref="ArgumentOutOfRangeException"/> outside the source.</summary>
     public abstract ReadOnlySpan<byte> GetSpan(long offset, int length);
 
+    /// <summary>
+    /// Copies <paramref name="destination"/>.Length bytes at <paramref name="offset"/> into <paramref name="destination"/>.
+    /// Bulk copies go through here rather than <see cref="GetSpan"/> so that a file-backed source can read with
+    /// <c>pread</c> and keep the copied pages out of the process's resident set.
+    /// </summary>
+    public virtual void Read(long offset, Span<byte> destination) => GetSpan(offset, destination.Length).CopyTo(destination);
+
     /// <summary>True when [offset, offset + length) lies inside the source, computed without overflow.</summary>
     public bool Contains(long offset, long length) => offset >= 0 && length >= 0 && offset <= Length && length <= Length - offset;
 

@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using Microsoft.Win32.SafeHandles;
 
 namespace WeightPort.Tensors;
 
@@ -12,10 +13,12 @@ public sealed unsafe class MappedFileSource : ByteSource
     private readonly MemoryMappedViewAccessor? _view;
     private byte* _pointer;
     private readonly long _length;
+    private readonly SafeFileHandle _handle;
 
-    private MappedFileSource(string path, MemoryMappedFile? file, MemoryMappedViewAccessor? view, byte* pointer, long length)
+    private MappedFileSource(string path, SafeFileHandle handle, MemoryMappedFile? file, MemoryMappedViewAccessor? view, byte* pointer, long length)
     {
         Name = path;
+        _handle = handle;
         _file = file;
         _view = view;
         _pointer = pointer;
@@ -26,23 +29,25 @@ public sealed unsafe class MappedFileSource : ByteSource
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static MappedFileSource Open(string path)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.None);
-        long length = stream.Length;
-        if (length == 0) return new MappedFileSource(path, null, null, null, 0);
-        var file = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        MemoryMappedFile? file = null;
         MemoryMappedViewAccessor? view = null;
         try
         {
+            long length = RandomAccess.GetLength(handle);
+            if (length == 0) return new MappedFileSource(path, handle, null, null, null, 0);
+            file = MemoryMappedFile.CreateFromFile(handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
             view = file.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
             byte* p = null;
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
             p += view.PointerOffset;
-            return new MappedFileSource(path, file, view, p, length);
+            return new MappedFileSource(path, handle, file, view, p, length);
         }
         catch
         {
             view?.Dispose();
-            file.Dispose();
+            file?.Dispose();
+            handle.Dispose();
             throw;
         }
     }
@@ -65,6 +70,19 @@ public sealed unsafe class MappedFileSource : ByteSource
     }
 
     /// <inheritdoc />
+    public override void Read(long offset, Span<byte> destination)
+    {
+        CheckRange(offset, destination.Length);
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        for (int done = 0; done < destination.Length;)
+        {
+            int n = RandomAccess.Read(_handle, destination[done..], offset + done);
+            if (n <= 0) throw new EndOfStreamException($"'{Name}' ended at {offset + done} while {destination.Length - done} more bytes were expected (did the file shrink?)");
+            done += n;
+        }
+    }
+
+    /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
         if (_pointer != null && _view is not null)
@@ -76,6 +94,7 @@ public sealed unsafe class MappedFileSource : ByteSource
         {
             _view?.Dispose();
             _file?.Dispose();
+            _handle.Dispose();
         }
     }
 }

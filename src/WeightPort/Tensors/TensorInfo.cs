@@ -210,7 +210,7 @@ public sealed class TensorInfo
         for (int done = 0; done < destination.Length;)
         {
             int n = Math.Min(Max, destination.Length - done);
-            Storage.Source.GetSpan(sourceOffset + done, n).CopyTo(destination.Slice(done, n));
+            Storage.Source.Read(sourceOffset + done, destination.Slice(done, n));
             done += n;
         }
     }
@@ -232,7 +232,7 @@ public sealed class TensorInfo
             if (innerContiguous)
             {
                 int n = checked((int)(inner * es));
-                Storage.Source.GetSpan(baseByte + elem * es, n).CopyTo(destination.Slice(dst, n));
+                Storage.Source.Read(baseByte + elem * es, destination.Slice(dst, n));
                 dst += n;
             }
             else
