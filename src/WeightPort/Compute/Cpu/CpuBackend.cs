@@ -1,0 +1,54 @@
+using WeightPort.Model;
+
+namespace WeightPort.Compute.Cpu;
+
+/// <summary>
+/// The CPU backend: float32 weights used in place, matrix products on OpenBLAS or on the managed SIMD kernels
+/// (<see cref="CpuBlas"/>), with identical semantics either way.
+/// </summary>
+public sealed class CpuBackend : IComputeBackend
+{
+    private readonly ISgemm _gemm;
+
+    private CpuBackend(ISgemm gemm, CpuBlas blas)
+    {
+        _gemm = gemm;
+        Blas = blas;
+    }
+
+    /// <summary>
+    /// Creates a backend. <see cref="CpuBlas.Auto"/> picks OpenBLAS when it loads, else the managed kernels.
+    /// </summary>
+    /// <exception cref="DllNotFoundException"><see cref="CpuBlas.OpenBlas"/> was asked for and no OpenBLAS with CBLAS entry points loads.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="blas"/> is not a defined value.</exception>
+    public static CpuBackend Create(CpuBlas blas = CpuBlas.Auto) => blas switch
+    {
+        CpuBlas.Managed => new CpuBackend(ManagedSgemm.Instance, CpuBlas.Managed),
+        CpuBlas.OpenBlas => new CpuBackend(
+            OpenBlasSgemm.Instance ?? throw new DllNotFoundException("OpenBLAS (libopenblas.so.0 with cblas_sgemm and cblas_sgemv) could not be loaded"),
+            CpuBlas.OpenBlas),
+        CpuBlas.Auto => OpenBlasSgemm.Instance is { } openBlas ? new CpuBackend(openBlas, CpuBlas.OpenBlas) : new CpuBackend(ManagedSgemm.Instance, CpuBlas.Managed),
+        _ => throw new ArgumentOutOfRangeException(nameof(blas), blas, "unknown CpuBlas value"),
+    };
+
+    /// <summary>True when OpenBLAS can be loaded on this machine.</summary>
+    public static bool IsOpenBlasAvailable => OpenBlasSgemm.Instance is not null;
+
+    /// <summary>The implementation in use: <see cref="CpuBlas.OpenBlas"/> or <see cref="CpuBlas.Managed"/>, never <see cref="CpuBlas.Auto"/>.</summary>
+    public CpuBlas Blas { get; }
+
+    /// <inheritdoc />
+    public string Name => "cpu";
+
+    /// <inheritdoc />
+    public string Description => "CPU float32, " + _gemm.Description;
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">A weight array's length disagrees with <see cref="AwdLstmWeights.Config"/>.</exception>
+    public ILanguageModelEngine CreateEngine(AwdLstmWeights weights) => new CpuLanguageModelEngine(weights, _gemm);
+
+    /// <summary>Nothing to release: engines own their pinned weights.</summary>
+    public void Dispose()
+    {
+    }
+}
