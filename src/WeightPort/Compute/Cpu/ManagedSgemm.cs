@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace WeightPort.Compute.Cpu;
 
@@ -116,6 +117,16 @@ internal sealed unsafe class ManagedSgemm : ISgemm
             c32 = Vector256.FusedMultiplyAdd(a3, b2, c32);
             c33 = Vector256.FusedMultiplyAdd(a3, b3, c33);
         }
+        if (p == k && Avx.IsSupported)
+        {
+            // Four dot products at once: a horizontal-add tree leaves [s0 s1 s2 s3] in one Vector128, so the bias
+            // and the accumulation are vector adds and the row of four is one store.
+            StoreRow(c + (long)i * ldc + j, Reduce4(c00, c01, c02, c03), bias, j, accumulate);
+            StoreRow(c + (long)(i + 1) * ldc + j, Reduce4(c10, c11, c12, c13), bias, j, accumulate);
+            StoreRow(c + (long)(i + 2) * ldc + j, Reduce4(c20, c21, c22, c23), bias, j, accumulate);
+            StoreRow(c + (long)(i + 3) * ldc + j, Reduce4(c30, c31, c32, c33), bias, j, accumulate);
+            return;
+        }
         float s00 = Vector256.Sum(c00);
         float s01 = Vector256.Sum(c01);
         float s02 = Vector256.Sum(c02);
@@ -173,6 +184,22 @@ internal sealed unsafe class ManagedSgemm : ISgemm
         Store(c + (long)(i + 3) * ldc + j + 3, s33, bias, j + 3, accumulate);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Reduce4(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d)
+    {
+        Vector256<float> ab = Avx.HorizontalAdd(a, b), cd = Avx.HorizontalAdd(c, d);
+        Vector256<float> abcd = Avx.HorizontalAdd(ab, cd);
+        return abcd.GetLower() + abcd.GetUpper();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* target, Vector128<float> sums, float* bias, int j, bool accumulate)
+    {
+        if (bias != null) sums += Vector128.Load(bias + j);
+        if (accumulate) sums += Vector128.Load(target);
+        sums.Store(target);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel1x4(int i, int j, int k, float* a, int lda, float* b, int ldb, float* bias, float* c, int ldc, bool accumulate)
     {
@@ -201,6 +228,11 @@ internal sealed unsafe class ManagedSgemm : ISgemm
             c1 = Vector256.FusedMultiplyAdd(x, Vector256.Load(b1p + p), c1);
             c2 = Vector256.FusedMultiplyAdd(x, Vector256.Load(b2p + p), c2);
             c3 = Vector256.FusedMultiplyAdd(x, Vector256.Load(b3p + p), c3);
+        }
+        if (p == k && Avx.IsSupported)
+        {
+            StoreRow(c + (long)i * ldc + j, Reduce4(c0 + d0, c1 + d1, c2 + d2, c3 + d3), bias, j, accumulate);
+            return;
         }
         float s0 = Vector256.Sum(c0 + d0), s1 = Vector256.Sum(c1 + d1), s2 = Vector256.Sum(c2 + d2), s3 = Vector256.Sum(c3 + d3);
         for (; p < k; p++)
