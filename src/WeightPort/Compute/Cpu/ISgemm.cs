@@ -1,0 +1,17 @@
+namespace WeightPort.Compute.Cpu;
+
+/// <summary>
+/// The one matrix product the AWD-LSTM needs: every weight is stored [out, in] row-major, so each product is
+/// <c>C[m, n] = A[m, k] · B[n, k]ᵀ (+ bias[n]) (+ C when accumulating)</c>, fp32 in and fp32 accumulation.
+/// </summary>
+internal unsafe interface ISgemm
+{
+    /// <summary>What runs, for <see cref="IComputeBackend.Description"/>.</summary>
+    string Description { get; }
+
+    /// <summary>
+    /// Computes <c>C = A·Bᵀ + bias + (accumulate ? C : 0)</c>. <paramref name="bias"/> may be null. Rows are
+    /// <paramref name="lda"/>, <paramref name="ldb"/>, <paramref name="ldc"/> floats apart.
+    /// </summary>
+    void MultiplyTransposed(int m, int n, int k, float* a, int lda, float* b, int ldb, float* bias, float* c, int ldc, bool accumulate);
+}

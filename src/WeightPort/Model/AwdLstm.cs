@@ -1,0 +1,104 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using WeightPort.Compute;
+
+namespace WeightPort.Model;
+
+/// <summary>
+/// A fastai AWD-LSTM language model in eval mode (fastai-layouts.md §5): embedding, the LSTM stack and the decoder.
+/// Stateful like fastai's model: the hidden state carries over from one <see cref="Forward(ReadOnlySpan{int}, int, int)"/>
+/// to the next until <see cref="Reset"/>; a batch-size change keeps the first rows or appends zero rows (fastai v2).
+/// An instance is not thread-safe (it holds the state and work buffers); the products themselves use all cores.
+/// </summary>
+public sealed class AwdLstm : IDisposable
+{
+    private readonly ILanguageModelEngine _engine;
+
+    private AwdLstm(AwdLstmWeights weights, ILanguageModelEngine engine)
+    {
+        Weights = weights;
+        _engine = engine;
+    }
+
+    /// <summary>Builds the model on <paramref name="backend"/>; the weights are used in place, not copied.</summary>
+    /// <exception cref="ArgumentException">The weights do not match their configuration.</exception>
+    public static AwdLstm FromWeights(AwdLstmWeights weights, IComputeBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(backend);
+        return new AwdLstm(weights, backend.CreateEngine(weights));
+    }
+
+    /// <summary>The weights the model runs.</summary>
+    public AwdLstmWeights Weights { get; }
+
+    /// <summary>The model's shape.</summary>
+    public AwdLstmConfig Config => Weights.Config;
+
+    /// <summary>The batch size of the current hidden state (0 after <see cref="Reset"/>).</summary>
+    public int BatchSize => _engine.BatchSize;
+
+    /// <summary>Zeroes the hidden state.</summary>
+    public void Reset() => _engine.Reset();
+
+    /// <summary>Runs a [batch, seq] block of token ids.</summary>
+    /// <exception cref="InvalidOperationException">The weights have no decoder.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A token id is outside the vocabulary.</exception>
+    public AwdLstmOutput Forward(int[,] tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        return Forward(TokenSpan(tokens), tokens.GetLength(0), tokens.GetLength(1));
+    }
+
+    /// <summary>Runs token ids <paramref name="tokens"/> ([batch, seq], row-major).</summary>
+    /// <exception cref="InvalidOperationException">The weights have no decoder.</exception>
+    /// <exception cref="ArgumentException">The span's length is not batch × seq, or a token id is outside the vocabulary.</exception>
+    public AwdLstmOutput Forward(ReadOnlySpan<int> tokens, int batch, int seq)
+    {
+        RequireDecoder();
+        ArgumentOutOfRangeException.ThrowIfNegative(batch);
+        ArgumentOutOfRangeException.ThrowIfNegative(seq);
+        long rows = (long)batch * seq;
+        var hidden = new float[checked((int)(rows * Config.EmbSize))];
+        var logits = GC.AllocateUninitializedArray<float>(checked((int)(rows * Config.VocabSize)));
+        Forward(tokens, batch, seq, logits, hidden);
+        return new AwdLstmOutput(batch, seq, Config.VocabSize, Config.EmbSize, logits, hidden);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="tokens"/> into caller-owned buffers, for callers that reuse them between calls:
+    /// <paramref name="logits"/> [batch, seq, vocab], <paramref name="lastHidden"/> [batch, seq, emb].
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The weights have no decoder.</exception>
+    /// <exception cref="ArgumentException">A length does not match, or a token id is outside the vocabulary.</exception>
+    public void Forward(ReadOnlySpan<int> tokens, int batch, int seq, Span<float> logits, Span<float> lastHidden)
+    {
+        RequireDecoder();
+        _engine.Encode(tokens, batch, seq, lastHidden);
+        _engine.Decode(lastHidden, checked(batch * seq), logits);
+    }
+
+    /// <summary>Runs only the encoder and returns the last layer's outputs [batch, seq, emb]; works without a decoder.</summary>
+    /// <exception cref="ArgumentException">The span's length is not batch × seq, or a token id is outside the vocabulary.</exception>
+    public float[] Encode(ReadOnlySpan<int> tokens, int batch, int seq)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(batch);
+        ArgumentOutOfRangeException.ThrowIfNegative(seq);
+        var hidden = new float[checked(batch * seq * Config.EmbSize)];
+        _engine.Encode(tokens, batch, seq, hidden);
+        return hidden;
+    }
+
+    /// <summary>The elements of a rectangular array in row-major order, without a copy.</summary>
+    internal static ReadOnlySpan<int> TokenSpan(int[,] tokens) =>
+        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<byte, int>(ref MemoryMarshal.GetArrayDataReference(tokens)), tokens.Length);
+
+    private void RequireDecoder()
+    {
+        if (!Weights.HasDecoder)
+            throw new InvalidOperationException("these AWD-LSTM weights have no decoder (an encoder or a classifier); use Encode or AwdLstmClassifier");
+    }
+
+    /// <summary>Releases the engine (pinned weights; device memory for CUDA).</summary>
+    public void Dispose() => _engine.Dispose();
+}

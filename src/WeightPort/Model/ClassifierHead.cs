@@ -1,0 +1,74 @@
+using System.Numerics.Tensors;
+
+namespace WeightPort.Model;
+
+/// <summary>
+/// fastai's PoolingLinearClassifier layers in eval mode: per block BatchNorm1d with running statistics (as PyTorch's
+/// CPU kernel: <c>x·α + β</c> with <c>α = w/√(var+ε)</c>, <c>β = b − mean·α</c>), Linear, ReLU except after the last block.
+/// </summary>
+internal sealed class ClassifierHead
+{
+    private readonly IReadOnlyList<ClassifierBlockWeights> _blocks;
+    private readonly float[][] _alpha;
+    private readonly float[][] _beta;
+
+    public ClassifierHead(IReadOnlyList<ClassifierBlockWeights> blocks, int inFeatures)
+    {
+        if (blocks.Count == 0) throw new ArgumentException("the classifier head has no blocks", nameof(blocks));
+        _blocks = blocks;
+        _alpha = new float[blocks.Count][];
+        _beta = new float[blocks.Count][];
+        int width = inFeatures;
+        for (int k = 0; k < blocks.Count; k++)
+        {
+            ClassifierBlockWeights b = blocks[k];
+            if (b.InFeatures != width)
+                throw new ArgumentException($"head block {k} takes {b.InFeatures} features but receives {width}", nameof(blocks));
+            if (b.OutFeatures <= 0) throw new ArgumentException($"head block {k} has {b.OutFeatures} outputs", nameof(blocks));
+            Expect(b.BnWeight, width, k, "bn.weight");
+            Expect(b.BnBias, width, k, "bn.bias");
+            Expect(b.RunningMean, width, k, "bn.running_mean");
+            Expect(b.RunningVar, width, k, "bn.running_var");
+            Expect(b.LinearWeight, (long)width * b.OutFeatures, k, "linear.weight");
+            if (b.LinearBias is { } lb) Expect(lb, b.OutFeatures, k, "linear.bias");
+            var alpha = new float[width];
+            var beta = new float[width];
+            ReadOnlySpan<float> w = b.BnWeight.Span, bias = b.BnBias.Span, mean = b.RunningMean.Span, var = b.RunningVar.Span;
+            for (int j = 0; j < width; j++)
+            {
+                float invStd = 1f / MathF.Sqrt(var[j] + b.BnEpsilon);
+                alpha[j] = w[j] * invStd;
+                beta[j] = bias[j] - mean[j] * alpha[j];
+            }
+            _alpha[k] = alpha;
+            _beta[k] = beta;
+            width = b.OutFeatures;
+        }
+        OutFeatures = width;
+    }
+
+    public int OutFeatures { get; }
+
+    private static void Expect(ReadOnlyMemory<float> m, long n, int block, string what)
+    {
+        if (m.Length != n) throw new ArgumentException($"head block {block} {what} has {m.Length:N0} floats, {n:N0} expected", "blocks");
+    }
+
+    /// <summary>Maps one pooled feature row to class logits.</summary>
+    public void Apply(ReadOnlySpan<float> features, Span<float> logits)
+    {
+        float[] x = features.ToArray();
+        for (int k = 0; k < _blocks.Count; k++)
+        {
+            ClassifierBlockWeights b = _blocks[k];
+            TensorPrimitives.MultiplyAdd(x, _alpha[k], _beta[k], x);
+            var y = new float[b.OutFeatures];
+            ReadOnlySpan<float> w = b.LinearWeight.Span;
+            for (int o = 0; o < y.Length; o++)
+                y[o] = TensorPrimitives.Dot(w.Slice(o * b.InFeatures, b.InFeatures), x) + (b.LinearBias is { } lb ? lb.Span[o] : 0f);
+            if (k < _blocks.Count - 1) TensorPrimitives.Max(y, 0f, y);
+            x = y;
+        }
+        x.CopyTo(logits);
+    }
+}
