@@ -11,6 +11,7 @@ internal static class CliApp
         var root = new RootCommand("WeightPort: read fastai AWD-LSTM / PyTorch checkpoints safely, convert them for .NET, and verify the C# model against PyTorch.");
         root.Add(InspectCommand.Create(context));
         root.Add(ConvertCommand.Create(context));
+        root.Add(VerifyCommand.Create(context));
         return root;
     }
 

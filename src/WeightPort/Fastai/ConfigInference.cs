@@ -50,7 +50,9 @@ internal static class ConfigInference
         var decB = placed.Find(FastaiRole.DecoderBias);
         if (decW is not null) Expect(decW, [vocab, embSize], "the decoder of a tied-size AWD-LSTM LM");
         if (decB is not null) Expect(decB, [vocab], "the decoder bias");
-        if (decB is not null && decW is null)
+        // WeightPort's canonical files store a tied decoder once, as encoder.weight: a bias alone means "tied".
+        bool canonicalTied = decB is not null && decW is null && s.Descriptor.Layout == FastaiLayout.Canonical;
+        if (decB is not null && decW is null && !canonicalTied)
             throw Bad(decB, "a decoder bias without a decoder weight");
 
         var headSizes = new List<int>();
@@ -90,7 +92,7 @@ internal static class ConfigInference
                 throw Bad(t, $"expected a floating-point tensor, found {t.Tensor.DType.TorchName()}");
         }
 
-        return new FastaiModelConfig(model, decW is not null, false, decB is not null, headSizes, linearBias, dropoutFree, emb.Tensor.DType);
+        return new FastaiModelConfig(model, decW is not null || canonicalTied, canonicalTied, decB is not null, headSizes, linearBias, dropoutFree, emb.Tensor.DType);
     }
 
     private static IEnumerable<SourceTensor> AllPlaced(PlacedTensors placed)

@@ -191,7 +191,10 @@ public sealed class FastaiCheckpoint : IDisposable
             Out(FastaiRole.Embedding, 0);
             for (int l = 0; l < config.Model.Layers; l++)
                 foreach (var role in FastaiNameMap.LayerRoles) Out(role, l);
-            if (config.HasDecoder && (!config.Tied || options.WriteTiedDecoderWeight)) Out(FastaiRole.DecoderWeight, 0);
+            // A tied decoder without a bias would leave no decoder key at all, and the canonical file could not say it
+            // has a decoder; the weight is written then (TorchSharp's own state_dict lists it under both names anyway).
+            bool writeTied = options.WriteTiedDecoderWeight || !config.DecoderBias;
+            if (config.HasDecoder && (!config.Tied || writeTied)) Out(FastaiRole.DecoderWeight, 0);
             Out(FastaiRole.DecoderBias, 0);
             for (int b = 0; b < _placed.Structure.Head.Count; b++)
                 foreach (var role in FastaiNameMap.HeadRoles) Out(role, b);
@@ -207,7 +210,7 @@ public sealed class FastaiCheckpoint : IDisposable
                     dropped.Add(new DroppedTensor(d.Keys[^1], reason));
                 }
             }
-            if (config.HasDecoder && config.Tied && !options.WriteTiedDecoderWeight)
+            if (config.HasDecoder && config.Tied && !writeTied && _placed.Find(FastaiRole.DecoderWeight) is not null)
                 dropped.Add(new DroppedTensor(_placed.Get(FastaiRole.DecoderWeight).SourcePath, "tied to encoder.weight (verified); stored once"));
             foreach (var o in _optimizer) dropped.Add(new DroppedTensor(o.Path, "optimizer state ('opt'), not model weights"));
         }

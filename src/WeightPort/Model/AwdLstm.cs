@@ -20,6 +20,22 @@ public sealed class AwdLstm : IDisposable
         _engine = engine;
     }
 
+    /// <summary>
+    /// Loads a language model (or encoder) from <paramref name="path"/>: an original fastai checkpoint, converted in
+    /// memory with <c>weightport convert</c>'s validation, or a converted TorchSharp / safetensors / .pth file.
+    /// </summary>
+    /// <param name="path">The checkpoint.</param>
+    /// <param name="backend">Where to run; the CPU backend when null.</param>
+    /// <param name="options">Layout override and redundancy-check options.</param>
+    /// <exception cref="CheckpointFormatException">The file is unreadable, not an AWD-LSTM, fails validation, or is a classifier (use <see cref="AwdLstmClassifier.Load"/>).</exception>
+    public static AwdLstm Load(string path, IComputeBackend? backend = null, Fastai.FastaiOptions? options = null)
+    {
+        var loaded = AwdLstmLoader.Load(path, options);
+        if (loaded.Config.IsClassifier)
+            throw new CheckpointFormatException(CheckpointError.InvalidContent, "this is a text classifier; load it with AwdLstmClassifier.Load", path);
+        return FromWeights(loaded.Weights, backend ?? Compute.Cpu.CpuBackend.Create());
+    }
+
     /// <summary>Builds the model on <paramref name="backend"/>; the weights are used in place, not copied.</summary>
     /// <exception cref="ArgumentException">The weights do not match their configuration.</exception>
     public static AwdLstm FromWeights(AwdLstmWeights weights, IComputeBackend backend)

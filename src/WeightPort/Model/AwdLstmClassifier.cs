@@ -22,6 +22,19 @@ public sealed class AwdLstmClassifier : IDisposable
         MaxLen = maxLen;
     }
 
+    /// <summary>Loads a text classifier from an original fastai checkpoint or a converted file, with the pooling its head implies.</summary>
+    /// <param name="path">The checkpoint.</param>
+    /// <param name="backend">Where to run; the CPU backend when null.</param>
+    /// <param name="options">Layout override and redundancy-check options.</param>
+    /// <exception cref="CheckpointFormatException">The file is unreadable, fails validation, or has no classifier head.</exception>
+    public static AwdLstmClassifier Load(string path, IComputeBackend? backend = null, Fastai.FastaiOptions? options = null)
+    {
+        var loaded = AwdLstmLoader.Load(path, options);
+        if (!loaded.Config.IsClassifier)
+            throw new CheckpointFormatException(CheckpointError.InvalidContent, "this checkpoint has no classifier head; load it with AwdLstm.Load", path);
+        return FromWeights(loaded.Weights, backend ?? Compute.Cpu.CpuBackend.Create(), loaded.Pooling);
+    }
+
     /// <summary>
     /// Builds the classifier. <paramref name="bptt"/> defaults to fastai's (72 for v2, 70 for v1) and
     /// <paramref name="maxLen"/> to 20 × bptt; <see cref="int.MaxValue"/> keeps every chunk (fastai's <c>max_len=None</c>).

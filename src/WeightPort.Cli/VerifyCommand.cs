@@ -1,0 +1,182 @@
+using System.CommandLine;
+using System.Globalization;
+using WeightPort.Cli.Rendering;
+using WeightPort.Compute;
+using WeightPort.Compute.Cpu;
+using WeightPort.Compute.Cuda;
+using WeightPort.Fastai;
+using WeightPort.Model;
+using WeightPort.Verification;
+
+namespace WeightPort.Cli;
+
+/// <summary>
+/// <c>weightport verify CHECKPOINT [--reference REF.pt]</c>: run the C# AWD-LSTM and prove it computes what PyTorch
+/// computed (or that a converted file is its source). Exit 0 when it matches, 4 when it does not.
+/// </summary>
+internal static class VerifyCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var checkpoint = new Argument<FileInfo>("checkpoint") { Description = "The original .pth or any converted file (TorchSharp, safetensors, cleaned .pth)." };
+        var reference = new Option<FileInfo?>("--reference") { Description = "A reference from tools/make_reference.py: torch.save'd {tokens, logits | class_logits, last_hidden}. Without it, a converted file is checked against its source (from its manifest)." };
+        var device = new Option<string>("--device") { Description = "auto (CUDA when a GPU is present, else CPU), cpu or cuda.", DefaultValueFactory = _ => "auto" };
+        device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
+        var blas = new Option<string>("--blas") { Description = "CPU matrix products: auto, openblas (libopenblas.so.0) or managed (SIMD C#).", DefaultValueFactory = _ => "auto" };
+        blas.AcceptOnlyFromAmong("auto", "openblas", "managed");
+        var atol = new Option<double>("--atol") { Description = "Absolute tolerance per element.", DefaultValueFactory = _ => Tolerance.Default.Absolute };
+        var rtol = new Option<double>("--rtol") { Description = "Relative tolerance per element (times |reference|).", DefaultValueFactory = _ => Tolerance.Default.Relative };
+        var minTop1 = new Option<double>("--min-top1") { Description = "Minimum top-1 agreement of the logits, 0..1.", DefaultValueFactory = _ => Tolerance.Default.MinTop1Agreement };
+        var allowMismatch = new Option<bool>("--allow-embedding-mismatch") { Description = "As for convert." };
+        var json = new Option<bool>("--json") { Description = "Machine-readable report." };
+        var command = new Command("verify", "Run the C# model and compare with a PyTorch reference (or a converted file with its source): max abs/rel error, cosine, top-1 agreement.")
+        {
+            checkpoint, reference, device, blas, atol, rtol, minTop1, allowMismatch, json,
+        };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(checkpoint)!.FullName;
+            var tolerance = Tolerance.Default with { Absolute = parse.GetValue(atol), Relative = parse.GetValue(rtol), MinTop1Agreement = parse.GetValue(minTop1) };
+            var options = new FastaiOptions { AllowEmbeddingMismatch = parse.GetValue(allowMismatch) };
+            var cpuBlas = parse.GetValue(blas) switch { "openblas" => CpuBlas.OpenBlas, "managed" => CpuBlas.Managed, _ => CpuBlas.Auto };
+            string? refPath = parse.GetValue(reference)?.FullName;
+            if (refPath is null && AwdLstmLoader.ReadManifest(path) is null)
+                throw new UsageException($"nothing to verify '{parse.GetValue(checkpoint)}' against: pass --reference REF.pt (tools/make_reference.py), or verify a converted file whose manifest is beside it");
+
+            var (backend, note) = SelectBackend(parse.GetValue(device)!, cpuBlas);
+            if (backend is null)
+            {
+                context.Error.WriteLine($"error: {note}");
+                return ExitCodes.DeviceUnavailable;
+            }
+            using (backend)
+            {
+                var model = AwdLstmLoader.Load(path, options);
+                var reports = new List<VerificationReport>();
+                if (refPath is not null)
+                {
+                    var refs = ReferenceOutputs.Read(refPath);
+                    reports.Add(ModelVerifier.AgainstReference(model, refs, backend, tolerance));
+                    if (backend is not CpuBackend)
+                    {
+                        // On a GPU, also hold the CUDA outputs against the CPU backend's.
+                        using var cpu = CpuBackend.Create(cpuBlas);
+                        reports.Add(ModelVerifier.AgainstReference(model, refs, cpu, tolerance));
+                    }
+                }
+                else
+                {
+                    var manifest = model.Manifest!;
+                    var source = AwdLstmLoader.Load(manifest.Source.Path, options);
+                    reports.Add(ModelVerifier.AgainstSource(model, source, backend, tolerance));
+                }
+                bool passed = reports.All(r => r.Passed);
+                if (parse.GetValue(json)) WriteJson(context.Out, model, reports, note, passed);
+                else WriteText(context.Out, parse.GetValue(checkpoint)!.ToString(), model, reports, note, passed);
+                return passed ? ExitCodes.Ok : ExitCodes.VerificationFailed;
+            }
+        });
+        return command;
+    }
+
+    private static (IComputeBackend? Backend, string Note) SelectBackend(string device, CpuBlas blas)
+    {
+        if (device == "cpu") return (CpuBackend.Create(blas), "cpu (asked for)");
+        if (CudaBackend.TryCreate(out var cuda, out var reason) && cuda is not null) return (cuda, "cuda");
+        if (device == "cuda") return (null, $"--device cuda, but CUDA is not available: {reason}");
+        return (CpuBackend.Create(blas), $"cpu (no CUDA: {reason})");
+    }
+
+    private static void WriteText(TextWriter o, string display, LoadedWeights model, List<VerificationReport> reports, string note, bool passed)
+    {
+        o.WriteLine($"verify {display}");
+        o.WriteLine($"  model:     {model.Layout.Id()}: {ConvertReport.Describe(model.Config)}");
+        o.WriteLine($"  device:    {note}");
+        var t = reports[0].Tolerance;
+        o.WriteLine($"  tolerance: |a - b| <= {F(t.Absolute)} + {F(t.Relative)}·|b| per element, cosine >= {F(t.MinCosine)}, top-1 agreement >= {t.MinTop1Agreement:P0}");
+        foreach (var r in reports)
+        {
+            o.WriteLine();
+            o.WriteLine($"against {r.Against}");
+            o.WriteLine($"  on {r.Backend}; forward {r.ForwardMilliseconds:0.0} ms");
+            var table = new TextTable("output", "elements", "max abs err", "max rel err", "cosine", "top-1", "outside tol", "result").AlignRight(1, 2, 3, 4, 5, 6);
+            foreach (var c in r.Outputs)
+                table.Add(c.Name, Format.Count(c.Elements), E(c.MaxAbsError), E(c.MaxRelError), c.Cosine.ToString("0.0000000", CultureInfo.InvariantCulture),
+                    c.Top1Agreement is double a ? a.ToString("P2", CultureInfo.InvariantCulture) : "-", Format.Count(c.Violations), c.Passed ? "pass" : "FAIL");
+            if (r.Outputs.Count > 0) table.WriteTo(o);
+            if (r.Weights.Count > 0)
+            {
+                var bad = r.Weights.Where(w => !w.Passed).ToList();
+                o.WriteLine(bad.Count == 0
+                    ? $"  weights: all {r.Weights.Count} tensors bitwise equal to the source"
+                    : $"  weights: {bad.Count} of {r.Weights.Count} tensors differ: " + string.Join("; ", bad.Select(w => $"{w.Name} ({Format.Count(w.Differing)} elements, max {E(w.MaxAbsDifference)})")));
+            }
+            foreach (var p in r.Problems) o.WriteLine($"  problem: {p}");
+        }
+        o.WriteLine();
+        o.WriteLine(passed ? "PASS: the C# model matches" : "FAIL: the C# model does not match");
+    }
+
+    private static void WriteJson(TextWriter o, LoadedWeights model, List<VerificationReport> reports, string note, bool passed)
+    {
+        JsonOutput.Write(o, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("checkpoint", model.Path);
+            w.WriteString("layout", model.Layout.Id());
+            w.WriteString("device", note);
+            w.WriteBoolean("passed", passed);
+            w.WriteStartArray("reports");
+            foreach (var r in reports)
+            {
+                w.WriteStartObject();
+                w.WriteString("against", r.Against);
+                w.WriteString("backend", r.Backend);
+                w.WriteNumber("forward_ms", r.ForwardMilliseconds);
+                w.WriteBoolean("passed", r.Passed);
+                w.WriteStartObject("tolerance");
+                w.WriteNumber("atol", r.Tolerance.Absolute);
+                w.WriteNumber("rtol", r.Tolerance.Relative);
+                w.WriteNumber("min_cosine", r.Tolerance.MinCosine);
+                w.WriteNumber("min_top1", r.Tolerance.MinTop1Agreement);
+                w.WriteEndObject();
+                w.WriteStartArray("outputs");
+                foreach (var c in r.Outputs)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("name", c.Name);
+                    w.WriteNumber("elements", c.Elements);
+                    w.WriteNumber("max_abs_error", c.MaxAbsError);
+                    w.WriteNumber("max_rel_error", c.MaxRelError);
+                    w.WriteNumber("cosine", c.Cosine);
+                    if (c.Top1Agreement is double a) w.WriteNumber("top1_agreement", a);
+                    w.WriteNumber("violations", c.Violations);
+                    w.WriteBoolean("passed", c.Passed);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteStartArray("weights");
+                foreach (var x in r.Weights)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("name", x.Name);
+                    w.WriteNumber("differing", x.Differing);
+                    w.WriteNumber("max_abs_difference", double.IsFinite(x.MaxAbsDifference) ? x.MaxAbsDifference : -1);
+                    w.WriteBoolean("passed", x.Passed);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteStartArray("problems");
+                foreach (var p in r.Problems) w.WriteStringValue(p);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static string E(double v) => double.IsFinite(v) ? v.ToString("0.000e+00", CultureInfo.InvariantCulture) : "inf";
+
+    private static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
+}

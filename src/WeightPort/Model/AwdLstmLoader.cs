@@ -1,0 +1,51 @@
+using System.Security.Cryptography;
+using WeightPort.Fastai;
+
+namespace WeightPort.Model;
+
+/// <summary>
+/// Reads AWD-LSTM weights from any checkpoint: an original fastai <c>.pth</c> (converted in memory, with the same
+/// validation as <c>weightport convert</c>), or a converted TorchSharp / safetensors / <c>.pth</c> file, whose manifest,
+/// when present, must match it.
+/// </summary>
+public static class AwdLstmLoader
+{
+    /// <summary>Loads and validates <paramref name="path"/>.</summary>
+    /// <exception cref="CheckpointFormatException">Unreadable, not an AWD-LSTM, a failed redundancy check, or a manifest that does not match the file.</exception>
+    public static LoadedWeights Load(string path, FastaiOptions? options = null)
+    {
+        var manifest = ReadManifest(path);
+        using var checkpoint = FastaiCheckpoint.Open(path, options);
+        if (checkpoint.Config is null)
+            throw new CheckpointFormatException(CheckpointError.InvalidContent,
+                "this checkpoint is not a fastai AWD-LSTM (no layout matched its keys); `weightport inspect` shows what it holds", path);
+        var plan = checkpoint.CreatePlan();
+        return new LoadedWeights(path, checkpoint.Layout, checkpoint.Config, plan.ToAwdLstmWeights(), manifest);
+    }
+
+    /// <summary>The manifest beside <paramref name="path"/> (<c>path.manifest.json</c>), verified against the file; null when absent.</summary>
+    public static ConversionManifest? ReadManifest(string path)
+    {
+        string manifestPath = path + ".manifest.json";
+        if (!File.Exists(manifestPath)) return null;
+        ConversionManifest manifest;
+        try
+        {
+            manifest = ConversionManifest.FromJson(File.ReadAllText(manifestPath));
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException or ArgumentException)
+        {
+            throw new CheckpointFormatException(CheckpointError.InvalidContent, $"its manifest '{manifestPath}' is not valid JSON: {e.Message}", path, inner: e);
+        }
+        if (manifest.Output is { } output)
+        {
+            using var stream = File.OpenRead(path);
+            string sha = Convert.ToHexStringLower(SHA256.HashData(stream));
+            if (stream.Length != output.Size || sha != output.Sha256)
+                throw new CheckpointFormatException(CheckpointError.InvalidContent,
+                    $"the file does not match its manifest '{manifestPath}': {stream.Length:N0} bytes with sha256 {sha}, the manifest records {output.Size:N0} bytes with sha256 {output.Sha256}",
+                    path);
+        }
+        return manifest;
+    }
+}
