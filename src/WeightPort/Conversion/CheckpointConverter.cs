@@ -36,6 +36,7 @@ public static class CheckpointConverter
         }
         if (Path.GetFullPath(target.OutputPath) == Path.GetFullPath(plan.SourcePath))
             throw new IOException($"the output '{target.OutputPath}' is the input; choose another path");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target.OutputPath))!);
         foreach (var o in outputs) AtomicFileWriter.CleanStaleTempFiles(o);
 
         // The source hash reads the whole input; do it on the other core while the weights are written.
