@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side CPU benchmark of the AWD-LSTM forward pass at the WT103 shape (vocab 60000, emb 400, n_hid 1152,
-# 3 layers, fp32, random weights): WeightPort (bench/WeightPort.Bench side-by-side) vs PyTorch
+# 3 layers, fp32, random weights): WeightPort (bench/WeightPort.Bench side-by-side: AwdLstm.Forward allocating its
+# outputs on every call, as model(x) does in PyTorch; set WP_ARGS=--reuse for caller-owned buffers) vs PyTorch
 # (bench/pytorch_bench.py, torch.set_num_threads(2)), alternating the two ROUNDS times so both see the same
 # machine conditions. Prints tokens/s at 64x70 and 16x70 and the single-token latency (batch 1, stateful), the
 # best round of each side, and the ratios.
@@ -14,7 +15,7 @@ dotnet build -c Release bench/WeightPort.Bench -v q -nologo >/dev/null
 DLL=bench/WeightPort.Bench/bin/Release/net10.0/WeightPort.Bench.dll
 LOG=$(mktemp)
 for ((r = 1; r <= ROUNDS; r++)); do
-  dotnet "$DLL" side-by-side "$BLAS" "$REPEATS" "$STEPS" | tee -a "$LOG"
+  dotnet "$DLL" side-by-side "$BLAS" "$REPEATS" "$STEPS" ${WP_ARGS:-} | tee -a "$LOG"
   "$PYTHON" bench/pytorch_bench.py --threads 2 --repeats "$REPEATS" --steps "$STEPS" | tee -a "$LOG"
 done
 "$PYTHON" - "$LOG" <<'PY'
