@@ -2,9 +2,9 @@ using BenchmarkDotNet.Running;
 using WeightPort.Bench;
 using WeightPort.Compute.Cpu;
 
-// side-by-side [auto|openblas|managed] [repeats] [token steps] [--mode dispose|alloc|reuse]: the WeightPort half of
-// tools/bench_cpu.sh. dispose (default): `using var o = model.Forward(...)`, so a call reuses the previous call's
-// arrays; alloc: outputs never disposed, fresh memory every call (as PyTorch's model(x)); reuse: caller-owned buffers.
+// side-by-side [auto|openblas|managed] [repeats] [token steps] [--mode alloc|dispose|reuse]: the WeightPort half of
+// tools/bench_cpu.sh. alloc (default): outputs allocated by every call and dropped, as PyTorch's model(x) does;
+// dispose: `using var o = model.Forward(...)`, so a call reuses the previous call's arrays; reuse: caller-owned buffers.
 // Anything else goes to BenchmarkDotNet (kernel benchmarks).
 if (args.Length > 0 && args[0] == "side-by-side")
 {
@@ -12,7 +12,7 @@ if (args.Length > 0 && args[0] == "side-by-side")
     int repeats = args.Length > 2 ? int.Parse(args[2]) : 3;
     int steps = args.Length > 3 ? int.Parse(args[3]) : 200;
     int at = Array.IndexOf(args, "--mode");
-    string mode = at >= 0 && at + 1 < args.Length ? args[at + 1] : "dispose";
+    string mode = at >= 0 && at + 1 < args.Length ? args[at + 1] : "alloc";
     if (mode is not ("dispose" or "alloc" or "reuse")) throw new ArgumentException($"unknown --mode '{mode}'");
     return SideBySide.Run(blas, repeats, steps, mode);
 }
