@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side CPU benchmark of the AWD-LSTM forward pass at the WT103 shape (vocab 60000, emb 400, n_hid 1152,
 # 3 layers, fp32, random weights): WeightPort (bench/WeightPort.Bench side-by-side: AwdLstm.Forward allocating its
-# outputs on every call, as model(x) does in PyTorch; set WP_ARGS=--reuse for caller-owned buffers) vs PyTorch
+# outputs on every call and dropping them, as PyTorch's model(x) does; WP_ARGS="--mode dispose|reuse" for the
+# buffer-reusing variants) vs PyTorch
 # (bench/pytorch_bench.py, torch.set_num_threads(2)), alternating the two ROUNDS times so both see the same
 # machine conditions. Prints tokens/s at 64x70 and 16x70 and the single-token latency (batch 1, stateful), the
 # best round of each side, and the ratios.

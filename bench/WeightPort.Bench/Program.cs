@@ -2,15 +2,19 @@ using BenchmarkDotNet.Running;
 using WeightPort.Bench;
 using WeightPort.Compute.Cpu;
 
-// side-by-side [auto|openblas|managed] [repeats] [token steps] [--reuse]: the WeightPort half of tools/bench_cpu.sh.
-// By default every call allocates its outputs, as PyTorch's model(x) does; --reuse passes caller-owned buffers.
+// side-by-side [auto|openblas|managed] [repeats] [token steps] [--mode alloc|dispose|reuse]: the WeightPort half of
+// tools/bench_cpu.sh. alloc (default): outputs allocated by every call and dropped, as PyTorch's model(x) does;
+// dispose: `using var o = model.Forward(...)`, so a call reuses the previous call's arrays; reuse: caller-owned buffers.
 // Anything else goes to BenchmarkDotNet (kernel benchmarks).
 if (args.Length > 0 && args[0] == "side-by-side")
 {
     CpuBlas blas = args.Length > 1 ? Enum.Parse<CpuBlas>(args[1], ignoreCase: true) : CpuBlas.Auto;
     int repeats = args.Length > 2 ? int.Parse(args[2]) : 3;
     int steps = args.Length > 3 ? int.Parse(args[3]) : 200;
-    return SideBySide.Run(blas, repeats, steps, reuseBuffers: args.Contains("--reuse"));
+    int at = Array.IndexOf(args, "--mode");
+    string mode = at >= 0 && at + 1 < args.Length ? args[at + 1] : "alloc";
+    if (mode is not ("dispose" or "alloc" or "reuse")) throw new ArgumentException($"unknown --mode '{mode}'");
+    return SideBySide.Run(blas, repeats, steps, mode);
 }
 BenchmarkSwitcher.FromAssembly(typeof(SideBySide).Assembly).Run(args);
 return 0;

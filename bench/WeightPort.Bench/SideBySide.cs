@@ -11,13 +11,16 @@ namespace WeightPort.Bench;
 /// </summary>
 internal static class SideBySide
 {
-    public static int Run(CpuBlas blas, int repeats, int tokenSteps, bool reuseBuffers)
+    public static int Run(CpuBlas blas, int repeats, int tokenSteps, string mode)
     {
         AwdLstmConfig config = RandomModel.Wt103;
         AwdLstmWeights weights = RandomModel.Create(config);
         using CpuBackend backend = CpuBackend.Create(blas);
         using AwdLstm model = AwdLstm.FromWeights(weights, backend);
-        Console.WriteLine($"# weightport backend: {backend.Description}; reuse buffers: {reuseBuffers}");
+        // alloc: Forward allocates its outputs every call (like PyTorch's model(x)); dispose: the output is disposed,
+        // so the next call reuses its arrays; reuse: Forward into caller-owned buffers.
+        bool reuseBuffers = mode == "reuse";
+        Console.WriteLine($"# weightport backend: {backend.Description}; outputs: {mode}");
         var random = new Random(2);
         foreach ((int batch, int seq) in new[] { (64, 70), (16, 70) })
         {
@@ -28,6 +31,7 @@ internal static class SideBySide
             void Once()
             {
                 if (reuseBuffers) model.Forward(tokens, batch, seq, logits, hidden);
+                else if (mode == "dispose") model.Forward(tokens, batch, seq).Dispose();
                 else GC.KeepAlive(model.Forward(tokens, batch, seq));
             }
             model.Reset();
@@ -55,6 +59,7 @@ internal static class SideBySide
                 token[0] = random.Next(config.VocabSize);
                 long start = Stopwatch.GetTimestamp();
                 if (reuseBuffers) model.Forward(token, 1, 1, logits, hidden);
+                else if (mode == "dispose") model.Forward(token, 1, 1).Dispose();
                 else GC.KeepAlive(model.Forward(token, 1, 1));
                 times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             }

@@ -13,6 +13,7 @@ namespace WeightPort.Model;
 public sealed class AwdLstm : IDisposable
 {
     private readonly ILanguageModelEngine _engine;
+    private Tuple<float[], float[]>? _spare;
 
     private AwdLstm(AwdLstmWeights weights, ILanguageModelEngine engine)
     {
@@ -75,11 +76,16 @@ public sealed class AwdLstm : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
         ArgumentOutOfRangeException.ThrowIfNegative(seq);
         long rows = (long)batch * seq;
-        var hidden = new float[checked((int)(rows * Config.EmbSize))];
-        var logits = GC.AllocateUninitializedArray<float>(checked((int)(rows * Config.VocabSize)));
+        int hiddenLength = checked((int)(rows * Config.EmbSize)), logitsLength = checked((int)(rows * Config.VocabSize));
+        Tuple<float[], float[]>? spare = Interlocked.Exchange(ref _spare, null);
+        float[] logits = spare?.Item1.Length == logitsLength ? spare.Item1 : GC.AllocateUninitializedArray<float>(logitsLength);
+        float[] hidden = spare?.Item2.Length == hiddenLength ? spare.Item2 : GC.AllocateUninitializedArray<float>(hiddenLength);
         Forward(tokens, batch, seq, logits, hidden);
-        return new AwdLstmOutput(batch, seq, Config.VocabSize, Config.EmbSize, logits, hidden);
+        return new AwdLstmOutput(batch, seq, Config.VocabSize, Config.EmbSize, logits, hidden, this);
     }
+
+    /// <summary>Keeps the arrays of a disposed output for the next call (one set; the last one returned wins).</summary>
+    internal void Recycle(float[] logits, float[] hidden) => Volatile.Write(ref _spare, Tuple.Create(logits, hidden));
 
     /// <summary>
     /// Runs <paramref name="tokens"/> into caller-owned buffers, for callers that reuse them between calls:

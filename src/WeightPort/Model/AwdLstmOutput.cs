@@ -1,10 +1,18 @@
 namespace WeightPort.Model;
 
-/// <summary>The result of <see cref="AwdLstm.Forward(ReadOnlySpan{int}, int, int)"/>: row-major, batch first.</summary>
-public sealed class AwdLstmOutput
+/// <summary>
+/// The result of <see cref="AwdLstm.Forward(ReadOnlySpan{int}, int, int)"/>: row-major, batch first. Disposing it is
+/// optional: it hands the arrays back to the model, whose next call of the same shape writes into them instead of
+/// allocating (a 64×70 WT103 call returns 1 GB of logits, and fresh memory costs page faults on every call). Do not
+/// use the arrays after <see cref="Dispose"/>.
+/// </summary>
+public sealed class AwdLstmOutput : IDisposable
 {
-    internal AwdLstmOutput(int batch, int seq, int vocabSize, int embSize, float[] logits, float[] lastHidden)
+    private AwdLstm? _owner;
+
+    internal AwdLstmOutput(int batch, int seq, int vocabSize, int embSize, float[] logits, float[] lastHidden, AwdLstm owner)
     {
+        _owner = owner;
         Batch = batch;
         Seq = seq;
         VocabSize = vocabSize;
@@ -36,6 +44,9 @@ public sealed class AwdLstmOutput
 
     /// <summary>The last-layer output of row <paramref name="b"/> at timestep <paramref name="t"/>.</summary>
     public ReadOnlySpan<float> LastHiddenAt(int b, int t) => LastHidden.AsSpan(Index(b, t) * EmbSize, EmbSize);
+
+    /// <summary>Returns the arrays to the model for reuse by its next call with the same shape.</summary>
+    public void Dispose() => Interlocked.Exchange(ref _owner, null)?.Recycle(Logits, LastHidden);
 
     private int Index(int b, int t)
     {

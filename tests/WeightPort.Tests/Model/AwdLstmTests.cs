@@ -179,4 +179,23 @@ public sealed class AwdLstmTests
         for (int i = 0; i < 6; i++) grid[i / 3, i % 3] = flat[i];
         Assert.Equal(m1.Forward(flat, 2, 3).Logits, m2.Forward(grid).Logits);
     }
+
+    [Fact]
+    public void Forward_AfterDisposingOutput_ReusesArraysAndStaysCorrect()
+    {
+        AwdLstmWeights weights = TestModels.Create(Small, seed: 24);
+        using CpuBackend backend = CpuBackend.Create(CpuBlas.Managed);
+        using AwdLstm model = AwdLstm.FromWeights(weights, backend);
+        var naive = new NaiveAwdLstm(weights);
+        int[] first = TestModels.Tokens(25, 2 * 3, Small.VocabSize), second = TestModels.Tokens(26, 2 * 3, Small.VocabSize);
+        AwdLstmOutput a = model.Forward(first, 2, 3);
+        AssertMatches(naive, a, naive.Encode(first, 2, 3), "first call");
+        float[] logits = a.Logits;
+        a.Dispose();
+        using AwdLstmOutput b = model.Forward(second, 2, 3);
+        Assert.Same(logits, b.Logits);
+        AssertMatches(naive, b, naive.Encode(second, 2, 3), "call into recycled arrays");
+        using AwdLstmOutput c = model.Forward(second.AsSpan(0, 3), 1, 3);
+        Assert.NotSame(logits, c.Logits);
+    }
 }
