@@ -30,42 +30,24 @@ internal static class CliApp
         {
             return parse.Invoke(new InvocationConfiguration { Output = context.Out, Error = context.Error, EnableDefaultExceptionHandler = false });
         }
-        catch (CheckpointFormatException ex)
-        {
-            context.Error.WriteLine($"error: {ex.Message}");
-            return ExitCodes.BadInput;
-        }
-        catch (FileNotFoundException ex)
-        {
-            context.Error.WriteLine($"error: file not found: '{ex.FileName ?? ex.Message}'");
-            return ExitCodes.BadInput;
-        }
-        catch (DirectoryNotFoundException ex)
-        {
-            context.Error.WriteLine($"error: {ex.Message}");
-            return ExitCodes.BadInput;
-        }
-        catch (UsageException ex)
-        {
-            context.Error.WriteLine($"error: {ex.Message}");
-            return ExitCodes.Usage;
-        }
-        catch (IOException ex)
-        {
-            context.Error.WriteLine($"error: {ex.Message}");
-            return ExitCodes.IoError;
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            context.Error.WriteLine($"error: {ex.Message}");
-            return ExitCodes.IoError;
-        }
         catch (Exception ex)
         {
-            // A bug, not a bad input: say so plainly, keep the trace on stderr for the report.
-            context.Error.WriteLine($"internal error (please report): {ex.GetType().Name}: {ex.Message}");
-            context.Error.WriteLine(ex.StackTrace);
-            return ExitCodes.InternalError;
+            var (code, message) = Describe(ex);
+            context.Error.WriteLine(message);
+            // A bug, not a bad input: keep the trace on stderr for the report.
+            if (code == ExitCodes.InternalError) context.Error.WriteLine(ex.StackTrace);
+            return code;
         }
     }
+
+    /// <summary>The exit code and message for an exception that reached the top; unknown types are bugs.</summary>
+    internal static (int Code, string Message) Describe(Exception ex) => ex switch
+    {
+        CheckpointFormatException => (ExitCodes.BadInput, $"error: {ex.Message}"),
+        FileNotFoundException f => (ExitCodes.BadInput, $"error: file not found: '{f.FileName ?? f.Message}'"),
+        DirectoryNotFoundException => (ExitCodes.BadInput, $"error: {ex.Message}"),
+        UsageException => (ExitCodes.Usage, $"error: {ex.Message}"),
+        IOException or UnauthorizedAccessException => (ExitCodes.IoError, $"error: {ex.Message}"),
+        _ => (ExitCodes.InternalError, $"internal error (please report): {ex.GetType().Name}: {ex.Message}"),
+    };
 }

@@ -21,10 +21,19 @@ public static class CheckpointReader
     {
         ArgumentNullException.ThrowIfNull(path);
         options ??= CheckpointReadOptions.Default;
+        return OpenMapped(path, (source, p) => Read(source, p, options));
+    }
+
+    /// <summary>
+    /// Maps <paramref name="path"/> and hands it to <paramref name="read"/>; the returned checkpoint owns the mapping,
+    /// which is released if reading fails. Errors carry the path.
+    /// </summary>
+    internal static Checkpoint OpenMapped(string path, Func<ByteSource, string, Checkpoint> read)
+    {
         var source = MappedFileSource.Open(path);
         try
         {
-            return Read(source, path, options);
+            return read(source, path);
         }
         catch (CheckpointFormatException e)
         {

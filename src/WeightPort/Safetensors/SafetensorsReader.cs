@@ -30,19 +30,7 @@ public static class SafetensorsReader
     /// <summary>Maps <paramref name="path"/> and reads it; the checkpoint owns the mapping.</summary>
     /// <exception cref="CheckpointFormatException">The file breaks a rule of the format (see <see cref="SafetensorsRule"/>).</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    public static Checkpoint Open(string path)
-    {
-        var source = MappedFileSource.Open(path);
-        try
-        {
-            return Read(source, path);
-        }
-        catch
-        {
-            source.Dispose();
-            throw;
-        }
-    }
+    public static Checkpoint Open(string path) => CheckpointReader.OpenMapped(path, Read);
 
     /// <summary>
     /// Reads a safetensors file from <paramref name="source"/>. On success the returned checkpoint owns

@@ -25,19 +25,7 @@ public static class TorchSharpReader
     /// <summary>Maps <paramref name="path"/> and reads it; the checkpoint owns the mapping.</summary>
     /// <exception cref="CheckpointFormatException">Neither layout fits the file.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    public static Checkpoint Open(string path)
-    {
-        var source = MappedFileSource.Open(path);
-        try
-        {
-            return Read(source, path);
-        }
-        catch
-        {
-            source.Dispose();
-            throw;
-        }
-    }
+    public static Checkpoint Open(string path) => CheckpointReader.OpenMapped(path, Read);
 
     /// <summary>
     /// Reads a TorchSharp file from <paramref name="source"/>: format <see cref="CheckpointFormat.TorchSharp"/> for a state
