@@ -1,4 +1,3 @@
-using System.Buffers;
 using WeightPort.Tensors;
 
 namespace WeightPort.Fastai;
@@ -23,32 +22,7 @@ public sealed record PlannedTensor(string TargetName, string SourcePath, TensorI
     public long OutputByteCount => Source.ElementCount * OutputDType.ElementSize();
 
     /// <summary>Writes the output bytes (contiguous, little-endian, <see cref="OutputDType"/>) in bounded chunks.</summary>
-    public void WriteTo(Stream stream)
-    {
-        if (!IsCast)
-        {
-            Source.WriteTo(stream);
-            return;
-        }
-        var reader = new TensorChunkReader(Source);
-        float[] values = ArrayPool<float>.Shared.Rent(TensorChunkReader.ChunkElements);
-        byte[] bytes = ArrayPool<byte>.Shared.Rent(TensorChunkReader.ChunkElements * OutputDType.ElementSize());
-        try
-        {
-            while (reader.Remaining > 0)
-            {
-                int n = reader.ReadFloat32(values.AsSpan(0, TensorChunkReader.ChunkElements));
-                var dst = bytes.AsSpan(0, n * OutputDType.ElementSize());
-                ElementConversion.FromFloat32(values.AsSpan(0, n), OutputDType, dst);
-                stream.Write(dst);
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(values);
-            ArrayPool<byte>.Shared.Return(bytes);
-        }
-    }
+    public void WriteTo(Stream stream) => IO.TensorBytes.WriteTo(new IO.TensorToWrite(TargetName, Source, OutputDType), stream);
 
     /// <summary>The output bytes as a new array.</summary>
     public byte[] ToOutputBytes()

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 using WeightPort.Tensors;
 
 namespace WeightPort.Fastai;
@@ -48,7 +46,7 @@ internal sealed class TensorChunkReader
         {
             long start = checked(_tensor.Storage.ByteOffset + (_tensor.StorageOffset + _position) * _elementSize);
             _tensor.Storage.Source.Read(start, dst);
-            if (_tensor.Storage.BigEndian) Swap(dst, _tensor.DType.SwapUnit());
+            if (_tensor.Storage.BigEndian) ByteOrder.SwapInPlace(dst, _tensor.DType.SwapUnit());
         }
         _position += n;
         return n;
@@ -64,15 +62,5 @@ internal sealed class TensorChunkReader
         int n = ReadBytes(_scratch.AsSpan(0, bytes));
         ElementConversion.ToFloat32(_tensor.DType, _scratch.AsSpan(0, n * _elementSize), destination[..n]);
         return n;
-    }
-
-    private static void Swap(Span<byte> bytes, int unit)
-    {
-        switch (unit)
-        {
-            case 2: { var s = MemoryMarshal.Cast<byte, ushort>(bytes); BinaryPrimitives.ReverseEndianness(s, s); break; }
-            case 4: { var s = MemoryMarshal.Cast<byte, uint>(bytes); BinaryPrimitives.ReverseEndianness(s, s); break; }
-            case 8: { var s = MemoryMarshal.Cast<byte, ulong>(bytes); BinaryPrimitives.ReverseEndianness(s, s); break; }
-        }
     }
 }

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 using WeightPort.Tensors;
 
 namespace WeightPort.IO;
@@ -75,7 +73,7 @@ internal static class TensorBytes
                     int n = (int)Math.Min(capacity, total - done);
                     var chunk = buffer.AsSpan(0, n);
                     storage.Source.Read(start + done, chunk);
-                    if (storage.BigEndian) SwapInPlace(chunk, tensor.DType.SwapUnit());
+                    if (storage.BigEndian) ByteOrder.SwapInPlace(chunk, tensor.DType.SwapUnit());
                     sink(chunk);
                     done += n;
                 }
@@ -148,31 +146,8 @@ internal static class TensorBytes
 
         void Flush(Span<byte> chunk)
         {
-            if (storage.BigEndian) SwapInPlace(chunk, tensor.DType.SwapUnit());
+            if (storage.BigEndian) ByteOrder.SwapInPlace(chunk, tensor.DType.SwapUnit());
             sink(chunk);
-        }
-    }
-
-    private static void SwapInPlace(Span<byte> bytes, int unit)
-    {
-        switch (unit)
-        {
-            case 1:
-                return;
-            case 2:
-                var s = MemoryMarshal.Cast<byte, ushort>(bytes);
-                BinaryPrimitives.ReverseEndianness(s, s);
-                return;
-            case 4:
-                var i = MemoryMarshal.Cast<byte, uint>(bytes);
-                BinaryPrimitives.ReverseEndianness(i, i);
-                return;
-            case 8:
-                var l = MemoryMarshal.Cast<byte, ulong>(bytes);
-                BinaryPrimitives.ReverseEndianness(l, l);
-                return;
-            default:
-                throw new NotSupportedException($"byte swap unit {unit}");
         }
     }
 }

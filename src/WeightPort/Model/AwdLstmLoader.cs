@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using WeightPort.Fastai;
 
 namespace WeightPort.Model;
@@ -39,11 +38,10 @@ public static class AwdLstmLoader
         }
         if (manifest.Output is { } output)
         {
-            using var stream = File.OpenRead(path);
-            string sha = Convert.ToHexStringLower(SHA256.HashData(stream));
-            if (stream.Length != output.Size || sha != output.Sha256)
+            var actual = ManifestOutput.FromFile(path, output.Format);
+            if (actual.Size != output.Size || actual.Sha256 != output.Sha256)
                 throw new CheckpointFormatException(CheckpointError.InvalidContent,
-                    $"the file does not match its manifest '{manifestPath}': {stream.Length:N0} bytes with sha256 {sha}, the manifest records {output.Size:N0} bytes with sha256 {output.Sha256}",
+                    $"the file does not match its manifest '{manifestPath}': {actual.Size:N0} bytes with sha256 {actual.Sha256}, the manifest records {output.Size:N0} bytes with sha256 {output.Sha256}",
                     path);
         }
         return manifest;

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using System.Security.Cryptography;
 
 namespace WeightPort.Tensors;
 
@@ -128,43 +125,11 @@ public sealed class TensorInfo
         {
             GatherStrided(destination, es);
         }
-        if (Storage.BigEndian) SwapInPlace(destination, DType.SwapUnit());
+        if (Storage.BigEndian) ByteOrder.SwapInPlace(destination, DType.SwapUnit());
     }
 
     /// <summary>Writes the contiguous little-endian bytes to <paramref name="stream"/> in bounded chunks.</summary>
-    public void WriteTo(Stream stream)
-    {
-        const int Chunk = 1 << 20;
-        if (ByteCount <= Chunk || !IsContiguous)
-        {
-            byte[] rented = ArrayPool<byte>.Shared.Rent((int)Math.Min(ByteCount, int.MaxValue));
-            try
-            {
-                if (ByteCount > int.MaxValue) throw new NotSupportedException("non-contiguous tensors over 2 GiB");
-                var span = rented.AsSpan(0, (int)ByteCount);
-                CopyTo(span);
-                stream.Write(span);
-            }
-            finally { ArrayPool<byte>.Shared.Return(rented); }
-            return;
-        }
-        int es = DType.ElementSize();
-        long start = Storage.ByteOffset + StorageOffset * es;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(Chunk);
-        try
-        {
-            for (long done = 0; done < ByteCount;)
-            {
-                int n = (int)Math.Min(Chunk - Chunk % 16, ByteCount - done);
-                var span = buffer.AsSpan(0, n);
-                CopyRun(start + done, span);
-                if (Storage.BigEndian) SwapInPlace(span, DType.SwapUnit());
-                stream.Write(span);
-                done += n;
-            }
-        }
-        finally { ArrayPool<byte>.Shared.Return(buffer); }
-    }
+    public void WriteTo(Stream stream) => IO.TensorBytes.ForEachSourceChunk(this, 1 << 20, stream.Write);
 
     /// <summary>The contiguous little-endian bytes as a new array.</summary>
     public byte[] ToByteArray()
@@ -199,9 +164,9 @@ public sealed class TensorInfo
     /// <summary>SHA-256 of the contiguous little-endian bytes, lower-case hex (the convention of the corpus's EXPECTED.json).</summary>
     public string Sha256Hex()
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using (var sink = new HashStream(hash)) WriteTo(sink);
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        using var sink = new IO.HashingWriteStream(Stream.Null);
+        WriteTo(sink);
+        return sink.FinishSha256();
     }
 
     private void CopyRun(long sourceOffset, Span<byte> destination)
@@ -250,42 +215,5 @@ public sealed class TensorInfo
                 index[d] = 0;
             }
         }
-    }
-
-    private static void SwapInPlace(Span<byte> bytes, int unit)
-    {
-        switch (unit)
-        {
-            case 1: return;
-            case 2:
-                var s = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(bytes);
-                BinaryPrimitives.ReverseEndianness(s, s);
-                return;
-            case 4:
-                var i = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(bytes);
-                BinaryPrimitives.ReverseEndianness(i, i);
-                return;
-            case 8:
-                var l = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(bytes);
-                BinaryPrimitives.ReverseEndianness(l, l);
-                return;
-            default:
-                throw new NotSupportedException($"swap unit {unit}");
-        }
-    }
-
-    private sealed class HashStream(IncrementalHash hash) : Stream
-    {
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => hash.AppendData(buffer, offset, count);
-        public override void Write(ReadOnlySpan<byte> buffer) => hash.AppendData(buffer);
     }
 }
