@@ -5,7 +5,9 @@ using WeightPort.Compute.Cpu;
 // side-by-side [auto|openblas|managed] [repeats] [token steps] [--mode alloc|dispose|reuse]: the WeightPort half of
 // tools/bench_cpu.sh. alloc (default): outputs allocated by every call and dropped, as PyTorch's model(x) does;
 // dispose: `using var o = model.Forward(...)`, so a call reuses the previous call's arrays; reuse: caller-owned buffers.
+// load FILE [--copy]: load time and memory of a model, weights mapped (default) or copied.
 // Anything else goes to BenchmarkDotNet (kernel benchmarks).
+if (args.Length > 1 && args[0] == "load") return LoadBenchmark.Run(args[1], args.Contains("--copy"));
 if (args.Length > 0 && args[0] == "side-by-side")
 {
     CpuBlas blas = args.Length > 1 ? Enum.Parse<CpuBlas>(args[1], ignoreCase: true) : CpuBlas.Auto;

@@ -58,6 +58,8 @@ internal static class ConvertCommand
                 Vocabulary = itos,
             };
             bool jsonOut = parse.GetValue(json);
+            // Hashing the source for the manifest reads the whole file; start it now so that it overlaps validation.
+            var sourceHash = parse.GetValue(dryRun) ? null : Task.Run(() => ManifestSource.FromFile(inPath));
             using var checkpoint = FastaiCheckpoint.Open(inPath, new FastaiOptions { Layout = forced, AllowEmbeddingMismatch = parse.GetValue(allowMismatch) });
             var plan = checkpoint.CreatePlan(options);
             var report = new ConvertReport(checkpoint, plan, target, parse.GetValue(input)!.ToString());
@@ -75,7 +77,7 @@ internal static class ConvertCommand
             }
             bool showProgress = context.Interactive && !jsonOut && new FileInfo(inPath).Length > ProgressThreshold;
             var progress = showProgress ? new ProgressLine(context.Error, "writing") : null;
-            var result = CheckpointConverter.Write(plan, target, checkpoint.Checkpoint.Tensors.Count, itos, progress);
+            var result = CheckpointConverter.Write(plan, target, checkpoint.Checkpoint.Tensors.Count, itos, progress, sourceHash);
             if (jsonOut) report.WriteJson(context.Out, result);
             else report.WriteText(context.Out, result);
             return ExitCodes.Ok;

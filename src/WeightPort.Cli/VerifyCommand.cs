@@ -51,7 +51,7 @@ internal static class VerifyCommand
             }
             using (backend)
             {
-                var model = AwdLstmLoader.Load(path, options);
+                using var model = AwdLstmLoader.Load(path, options);
                 var reports = new List<VerificationReport>();
                 if (refPath is not null)
                 {
@@ -67,7 +67,7 @@ internal static class VerifyCommand
                 else
                 {
                     var manifest = model.Manifest!;
-                    var source = AwdLstmLoader.Load(manifest.Source.Path, options);
+                    using var source = AwdLstmLoader.Load(manifest.Source.Path, options);
                     reports.Add(ModelVerifier.AgainstSource(model, source, backend, tolerance));
                 }
                 bool passed = reports.All(r => r.Passed);

@@ -22,9 +22,13 @@ public static class CheckpointConverter
     /// <param name="inputKeys">How many tensors the source holds (for the report).</param>
     /// <param name="vocabulary">The itos list to write beside the weights, or null.</param>
     /// <param name="progress">Receives (bytes written, bytes total) as tensors complete.</param>
+    /// <param name="sourceHash">
+    /// The source's hash, when the caller started it before validating (it reads the whole file, so starting it early
+    /// lets it overlap validation); null to start it here.
+    /// </param>
     /// <exception cref="IOException">An output exists and <see cref="ConvertTarget.Overwrite"/> is false, or writing failed.</exception>
     public static ConversionResult Write(ConversionPlan plan, ConvertTarget target, int inputKeys,
-        IReadOnlyList<string>? vocabulary = null, IProgress<(long Done, long Total)>? progress = null)
+        IReadOnlyList<string>? vocabulary = null, IProgress<(long Done, long Total)>? progress = null, Task<ManifestSource>? sourceHash = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(target);
@@ -40,7 +44,7 @@ public static class CheckpointConverter
         foreach (var o in outputs) AtomicFileWriter.CleanStaleTempFiles(o);
 
         // The source hash reads the whole input; do it on the other core while the weights are written.
-        var sourceHash = Task.Run(() => ManifestSource.FromFile(plan.SourcePath));
+        sourceHash ??= Task.Run(() => ManifestSource.FromFile(plan.SourcePath));
         var tensors = TensorsFor(plan, target.Format);
         long total = tensors.Sum(t => t.ByteCount);
         string outputSha;

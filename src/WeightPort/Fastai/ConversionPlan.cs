@@ -41,8 +41,10 @@ public sealed class ConversionPlan
     public PlannedTensor? Find(string targetName) => Tensors.FirstOrDefault(t => t.TargetName == targetName);
 
     /// <summary>
-    /// The weights as float32 arrays for the C# model (values as they would be written, casts included). A tied decoder
-    /// is not duplicated: <see cref="AwdLstmWeights.DecoderWeight"/> is null and the model uses the embedding.
+    /// The weights as float32 for the C# model (values as they would be written, casts included). A tied decoder is not
+    /// duplicated: <see cref="AwdLstmWeights.DecoderWeight"/> is null and the model uses the embedding. Tensors that the
+    /// file stores as aligned little-endian float32 are read in place from the memory-mapped file, not copied; they stay
+    /// readable while the checkpoint is open (a compute engine's pins keep them mapped after that).
     /// </summary>
     /// <exception cref="CheckpointFormatException">The plan is a passthrough (not an AWD-LSTM).</exception>
     public AwdLstmWeights ToAwdLstmWeights()
@@ -51,9 +53,9 @@ public sealed class ConversionPlan
             "the checkpoint was not recognised as a fastai AWD-LSTM (passthrough layout), so it cannot be loaded as one", SourcePath);
         var byRole = new Dictionary<(FastaiRole, int), PlannedTensor>();
         foreach (var t in Tensors) if (t.Role is { } r) byRole[(r, t.Index)] = t;
-        ReadOnlyMemory<float> Get(FastaiRole role, int index = 0) => byRole[(role, index)].ToFloat32Array();
+        ReadOnlyMemory<float> Get(FastaiRole role, int index = 0) => byRole[(role, index)].ToFloat32Memory();
         ReadOnlyMemory<float>? Maybe(FastaiRole role, int index = 0) =>
-            byRole.TryGetValue((role, index), out var t) ? t.ToFloat32Array() : (ReadOnlyMemory<float>?)null;
+            byRole.TryGetValue((role, index), out var t) ? t.ToFloat32Memory() : (ReadOnlyMemory<float>?)null;
 
         var layers = new List<IReadOnlyList<LstmDirectionWeights>>();
         for (int l = 0; l < config.Model.Layers; l++)

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using WeightPort.IO;
 
 namespace WeightPort.Fastai;
 
@@ -8,7 +8,7 @@ public sealed record ManifestOutput(string Path, string Format, long Size, strin
     /// <summary>Hashes the written <paramref name="path"/> (streamed).</summary>
     public static ManifestOutput FromFile(string path, string format)
     {
-        using var stream = File.OpenRead(path);
-        return new ManifestOutput(path, format, stream.Length, Convert.ToHexStringLower(SHA256.HashData(stream)));
+        var (length, sha) = FileHash.Sha256(path);
+        return new ManifestOutput(path, format, length, sha);
     }
 }

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using WeightPort.IO;
 
 namespace WeightPort.Fastai;
 
@@ -8,7 +8,7 @@ public sealed record ManifestSource(string Path, long Size, string Sha256)
     /// <summary>Hashes <paramref name="path"/> (streamed).</summary>
     public static ManifestSource FromFile(string path)
     {
-        using var stream = File.OpenRead(path);
-        return new ManifestSource(path, stream.Length, Convert.ToHexStringLower(SHA256.HashData(stream)));
+        var (length, sha) = FileHash.Sha256(path);
+        return new ManifestSource(path, length, sha);
     }
 }

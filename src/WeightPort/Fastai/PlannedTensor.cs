@@ -32,6 +32,14 @@ public sealed record PlannedTensor(string TargetName, string SourcePath, TensorI
         return ms.ToArray();
     }
 
+    /// <summary>
+    /// The values as <see cref="ToFloat32Array"/> gives them, but read in place from the memory-mapped file when it
+    /// allows (float32, little-endian, contiguous, aligned, no cast). Mapped memory stays valid while the checkpoint is
+    /// open, and while pinned after that.
+    /// </summary>
+    public ReadOnlyMemory<float> ToFloat32Memory() =>
+        (IsCast ? null : MappedFloatMemory.TryCreate(Source)) ?? ToFloat32Array();
+
     /// <summary>The values as written (after the cast, if any), as float32, row-major.</summary>
     public float[] ToFloat32Array()
     {

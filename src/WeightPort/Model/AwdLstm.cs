@@ -14,6 +14,7 @@ public sealed class AwdLstm : IDisposable
 {
     private readonly ILanguageModelEngine _engine;
     private Tuple<float[], float[]>? _spare;
+    private LoadedWeights? _loaded;
 
     private AwdLstm(AwdLstmWeights weights, ILanguageModelEngine engine)
     {
@@ -32,9 +33,19 @@ public sealed class AwdLstm : IDisposable
     public static AwdLstm Load(string path, IComputeBackend? backend = null, Fastai.FastaiOptions? options = null)
     {
         var loaded = AwdLstmLoader.Load(path, options);
-        if (loaded.Config.IsClassifier)
-            throw new CheckpointFormatException(CheckpointError.InvalidContent, "this is a text classifier; load it with AwdLstmClassifier.Load", path);
-        return FromWeights(loaded.Weights, backend ?? Compute.Cpu.CpuBackend.Create());
+        try
+        {
+            if (loaded.Config.IsClassifier)
+                throw new CheckpointFormatException(CheckpointError.InvalidContent, "this is a text classifier; load it with AwdLstmClassifier.Load", path);
+            var model = FromWeights(loaded.Weights, backend ?? Compute.Cpu.CpuBackend.Create());
+            model._loaded = loaded;
+            return model;
+        }
+        catch
+        {
+            loaded.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Builds the model on <paramref name="backend"/>; the weights are used in place, not copied.</summary>
@@ -121,6 +132,10 @@ public sealed class AwdLstm : IDisposable
             throw new InvalidOperationException("these AWD-LSTM weights have no decoder (an encoder or a classifier); use Encode or AwdLstmClassifier");
     }
 
-    /// <summary>Releases the engine (pinned weights; device memory for CUDA).</summary>
-    public void Dispose() => _engine.Dispose();
+    /// <summary>Releases the engine (pinned weights; device memory for CUDA) and, for a model from <see cref="Load"/>, closes its checkpoint.</summary>
+    public void Dispose()
+    {
+        _engine.Dispose();
+        _loaded?.Dispose();
+    }
 }

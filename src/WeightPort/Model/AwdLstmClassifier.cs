@@ -11,6 +11,7 @@ public sealed class AwdLstmClassifier : IDisposable
 {
     private readonly ILanguageModelEngine _engine;
     private readonly ClassifierHead _head;
+    private LoadedWeights? _loaded;
 
     private AwdLstmClassifier(AwdLstmWeights weights, ILanguageModelEngine engine, ClassifierHead head, ClassifierPooling pooling, int bptt, int maxLen)
     {
@@ -30,9 +31,19 @@ public sealed class AwdLstmClassifier : IDisposable
     public static AwdLstmClassifier Load(string path, IComputeBackend? backend = null, Fastai.FastaiOptions? options = null)
     {
         var loaded = AwdLstmLoader.Load(path, options);
-        if (!loaded.Config.IsClassifier)
-            throw new CheckpointFormatException(CheckpointError.InvalidContent, "this checkpoint has no classifier head; load it with AwdLstm.Load", path);
-        return FromWeights(loaded.Weights, backend ?? Compute.Cpu.CpuBackend.Create(), loaded.Pooling);
+        try
+        {
+            if (!loaded.Config.IsClassifier)
+                throw new CheckpointFormatException(CheckpointError.InvalidContent, "this checkpoint has no classifier head; load it with AwdLstm.Load", path);
+            var model = FromWeights(loaded.Weights, backend ?? Compute.Cpu.CpuBackend.Create(), loaded.Pooling);
+            model._loaded = loaded;
+            return model;
+        }
+        catch
+        {
+            loaded.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -172,6 +183,10 @@ public sealed class AwdLstmClassifier : IDisposable
         return pooled;
     }
 
-    /// <summary>Releases the engine.</summary>
-    public void Dispose() => _engine.Dispose();
+    /// <summary>Releases the engine and, for a model from <see cref="Load"/>, closes its checkpoint.</summary>
+    public void Dispose()
+    {
+        _engine.Dispose();
+        _loaded?.Dispose();
+    }
 }

@@ -14,12 +14,21 @@ public static class AwdLstmLoader
     public static LoadedWeights Load(string path, FastaiOptions? options = null)
     {
         var manifest = ReadManifest(path);
-        using var checkpoint = FastaiCheckpoint.Open(path, options);
-        if (checkpoint.Config is null)
-            throw new CheckpointFormatException(CheckpointError.InvalidContent,
-                "this checkpoint is not a fastai AWD-LSTM (no layout matched its keys); `weightport inspect` shows what it holds", path);
-        var plan = checkpoint.CreatePlan();
-        return new LoadedWeights(path, checkpoint.Layout, checkpoint.Config, plan.ToAwdLstmWeights(), manifest);
+        var checkpoint = FastaiCheckpoint.Open(path, options);
+        try
+        {
+            if (checkpoint.Config is null)
+                throw new CheckpointFormatException(CheckpointError.InvalidContent,
+                    "this checkpoint is not a fastai AWD-LSTM (no layout matched its keys); `weightport inspect` shows what it holds", path);
+            var plan = checkpoint.CreatePlan();
+            // The weights may point into the mapped file, so the checkpoint lives as long as they do.
+            return new LoadedWeights(path, checkpoint.Layout, checkpoint.Config, plan.ToAwdLstmWeights(), manifest) { Owner = checkpoint };
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The manifest beside <paramref name="path"/> (<c>path.manifest.json</c>), verified against the file; null when absent.</summary>

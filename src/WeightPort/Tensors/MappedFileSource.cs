@@ -61,6 +61,23 @@ public sealed unsafe class MappedFileSource : ByteSource
     /// <summary>The base address of the mapping; valid until disposal. Null for an empty file.</summary>
     public byte* Pointer => _pointer;
 
+    /// <summary>
+    /// Keeps the mapping alive until <see cref="RemovePin"/>, even across <see cref="ByteSource.Dispose()"/>, and returns
+    /// its start.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The source is already disposed.</exception>
+    internal byte* AddPin()
+    {
+        ObjectDisposedException.ThrowIf(_pointer == null || _view is null, this);
+        bool added = false;
+        _view.SafeMemoryMappedViewHandle.DangerousAddRef(ref added);
+        if (!added) throw new ObjectDisposedException(Name);
+        return _pointer;
+    }
+
+    /// <summary>Ends one <see cref="AddPin"/>; the last one after disposal unmaps the file.</summary>
+    internal void RemovePin() => _view!.SafeMemoryMappedViewHandle.DangerousRelease();
+
     /// <inheritdoc />
     public override ReadOnlySpan<byte> GetSpan(long offset, int length)
     {

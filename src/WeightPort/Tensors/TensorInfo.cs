@@ -129,7 +129,7 @@ public sealed class TensorInfo
     }
 
     /// <summary>Writes the contiguous little-endian bytes to <paramref name="stream"/> in bounded chunks.</summary>
-    public void WriteTo(Stream stream) => IO.TensorBytes.ForEachSourceChunk(this, 1 << 20, stream.Write);
+    public void WriteTo(Stream stream) => IO.TensorBytes.ForEachSourceChunk(this, IO.TensorBytes.ChunkBytes, stream.Write);
 
     /// <summary>The contiguous little-endian bytes as a new array.</summary>
     public byte[] ToByteArray()
@@ -164,9 +164,9 @@ public sealed class TensorInfo
     /// <summary>SHA-256 of the contiguous little-endian bytes, lower-case hex (the convention of the corpus's EXPECTED.json).</summary>
     public string Sha256Hex()
     {
-        using var sink = new IO.HashingWriteStream(Stream.Null);
-        WriteTo(sink);
-        return sink.FinishSha256();
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        IO.TensorBytes.ForEachSourceChunk(this, IO.TensorBytes.ChunkBytes, chunk => hash.AppendData(chunk));
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     private void CopyRun(long sourceOffset, Span<byte> destination)
