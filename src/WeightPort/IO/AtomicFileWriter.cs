@@ -97,10 +97,23 @@ public sealed class AtomicFileWriter : IDisposable
         try
         {
             stream.Flush(flushToDisk: _durable);
-            stream.Dispose();
-            _stream = null;
-            File.Move(TempPath, TargetPath, _overwrite);
-            _committed = true;
+            if (OperatingSystem.IsWindows())
+            {
+                // Windows cannot rename a file this process holds open without FILE_SHARE_DELETE.
+                stream.Dispose();
+                _stream = null;
+                File.Move(TempPath, TargetPath, _overwrite);
+                _committed = true;
+            }
+            else
+            {
+                // Rename while the stream (and so its lock) is still open: CleanStaleTempFiles in another process
+                // must never find this temporary file unlocked while it still has its temporary name.
+                File.Move(TempPath, TargetPath, _overwrite);
+                _committed = true;
+                stream.Dispose();
+                _stream = null;
+            }
         }
         finally
         {
@@ -124,11 +137,14 @@ public sealed class AtomicFileWriter : IDisposable
 
     /// <summary>
     /// Deletes temporary files that earlier, interrupted writes of <paramref name="path"/> left in its folder
-    /// (names <c>.&lt;name&gt;.&lt;12 hex digits&gt;.tmp</c>; nothing else is touched).
+    /// (names <c>.&lt;name&gt;.&lt;12 hex digits&gt;.tmp</c>; nothing else is touched). A temporary file that a live
+    /// writer still holds open, in this process or another, is left alone: the writer keeps it open with
+    /// <see cref="FileShare.None"/>, which is an exclusive <c>flock</c> on Unix and a sharing lock on Windows, and the
+    /// operating system releases it when the writer's process dies, even by SIGKILL. (With .NET's file locking
+    /// turned off, <c>DOTNET_SYSTEM_IO_DISABLEFILELOCKING</c>, a live write cannot be told from a leftover on Unix.)
     /// </summary>
     /// <param name="path">The target whose leftovers to remove.</param>
-    /// <param name="olderThan">Only delete files last written longer ago than this, so that a write in progress in
-    /// another process survives; null deletes all of them.</param>
+    /// <param name="olderThan">Also keep files last written more recently than this; null: no age limit.</param>
     /// <returns>How many files were deleted.</returns>
     public static int CleanStaleTempFiles(string path, TimeSpan? olderThan = null)
     {
@@ -143,7 +159,7 @@ public sealed class AtomicFileWriter : IDisposable
         {
             if (!IsTempNameOf(Path.GetFileName(candidate), name)) continue;
             if (File.GetLastWriteTimeUtc(candidate) > cutoff) continue;
-            if (TryDelete(candidate)) deleted++;
+            if (TryDeleteUnlocked(candidate)) deleted++;
         }
         return deleted;
     }
@@ -161,6 +177,21 @@ public sealed class AtomicFileWriter : IDisposable
             if (!char.IsAsciiHexDigitLower(c)) return false;
         }
         return true;
+    }
+
+    /// <summary>Deletes <paramref name="path"/> unless a live writer holds it open.</summary>
+    private static bool TryDeleteUnlocked(string path)
+    {
+        // On Windows the writer's handle (no FILE_SHARE_DELETE) already makes the delete fail.
+        if (OperatingSystem.IsWindows()) return TryDelete(path);
+        try
+        {
+            // Taking the writer's exclusive lock without waiting fails while the writer lives; hold it while deleting.
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None, bufferSize: 1);
+            return TryDelete(path);
+        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
     }
 
     private static bool TryDelete(string path)

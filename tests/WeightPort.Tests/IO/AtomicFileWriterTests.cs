@@ -97,4 +97,20 @@ public sealed class AtomicFileWriterTests : IDisposable
         Assert.True(File.Exists(notOurs));
         Assert.True(File.Exists(target));
     }
+
+    [Fact]
+    public void CleanStaleTempFiles_WriteInProgress_KeepsItsTempFileAndTheCommitSucceeds()
+    {
+        string target = Path.Combine(_dir, "model.pth");
+        string stale = Path.Combine(_dir, ".model.pth.0123456789ab.tmp");
+        File.WriteAllBytes(stale, [0]);
+        using var w = AtomicFileWriter.Create(target);
+        w.Stream.Write([4, 5, 6]);
+        Assert.Equal(1, AtomicFileWriter.CleanStaleTempFiles(target));
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(w.TempPath));
+        w.Commit();
+        Assert.Equal(new byte[] { 4, 5, 6 }, File.ReadAllBytes(target));
+        Assert.Equal(["model.pth"], Directory.GetFiles(_dir).Select(Path.GetFileName));
+    }
 }
