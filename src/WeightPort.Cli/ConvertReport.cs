@@ -44,6 +44,7 @@ internal sealed class ConvertReport(FastaiCheckpoint checkpoint, ConversionPlan 
         o.WriteLine($"wrote {result.Target.OutputPath} ({target.Format.Id()})");
         o.WriteLine($"      {result.Target.ManifestPath}");
         if (result.VocabularyWritten) o.WriteLine($"      {result.Target.VocabularyPath}");
+        if (result.StaleVocabularyRemoved) o.WriteLine($"removed {result.Target.VocabularyPath}: it came from the conversion these weights replaced (no --vocab this time)");
         o.WriteLine();
         var sum = new TextTable("", "keys", "bytes").AlignRight(1, 2);
         sum.Add("in", Format.Count(result.InputKeys), Format.Count(result.InputBytes));
@@ -123,6 +124,7 @@ internal sealed class ConvertReport(FastaiCheckpoint checkpoint, ConversionPlan 
             {
                 w.WriteString("manifest", result.Target.ManifestPath);
                 if (result.VocabularyWritten) w.WriteString("vocabulary", result.Target.VocabularyPath);
+                if (result.StaleVocabularyRemoved) w.WriteString("removed_stale_vocabulary", result.Target.VocabularyPath);
                 w.WriteStartObject("totals");
                 w.WriteNumber("input_keys", result.InputKeys);
                 w.WriteNumber("input_bytes", result.InputBytes);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using WeightPort.Fastai;
@@ -65,15 +66,27 @@ public static class CheckpointConverter
             writer.Commit();
         }
         progress?.Report((total, total));
+        ManifestVocabulary? vocabularyRecord = null;
         if (vocabulary is not null)
-            AtomicFileWriter.Write(target.VocabularyPath, target.Overwrite, s => WriteVocabulary(s, vocabulary), target.Durable);
+        {
+            byte[] json = VocabularyJson(vocabulary);
+            AtomicFileWriter.Write(target.VocabularyPath, target.Overwrite, s => s.Write(json), target.Durable);
+            vocabularyRecord = new ManifestVocabulary(Path.GetFullPath(target.VocabularyPath), vocabulary.Count, Convert.ToHexStringLower(SHA256.HashData(json)));
+        }
         var manifest = ConversionManifest.Create(plan, sourceHash.GetAwaiter().GetResult()) with
         {
             Output = new ManifestOutput(Path.GetFullPath(target.OutputPath), target.Format.Id(), outputBytes, outputSha),
+            Vocabulary = vocabularyRecord,
         };
         AtomicFileWriter.Write(target.ManifestPath, target.Overwrite, s => s.Write(Encoding.UTF8.GetBytes(manifest.ToJson() + "\n")), target.Durable);
+        // A vocabulary from an earlier conversion to this output no longer belongs to these weights. It goes last, so a
+        // kill before this point leaves it beside a manifest that records no vocabulary, which says it is stale.
+        bool removedStaleVocabulary = vocabulary is null && target.Overwrite && DeleteIfExists(target.VocabularyPath);
         return new ConversionResult(plan, target, manifest, inputKeys, new FileInfo(plan.SourcePath).Length,
-            tensors.Count, outputBytes, vocabulary is not null);
+            tensors.Count, outputBytes, vocabulary is not null)
+        {
+            StaleVocabularyRemoved = removedStaleVocabulary,
+        };
     }
 
     /// <summary>The tensors <paramref name="format"/> receives: canonical names, or fastai-v2 names with aliases for <see cref="OutputFormat.Pth"/>.</summary>
@@ -136,11 +149,22 @@ public static class CheckpointConverter
         }
     }
 
-    private static void WriteVocabulary(Stream stream, IReadOnlyList<string> vocabulary)
+    private static byte[] VocabularyJson(IReadOnlyList<string> vocabulary)
     {
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = false });
-        w.WriteStartArray();
-        foreach (var s in vocabulary) w.WriteStringValue(s);
-        w.WriteEndArray();
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false }))
+        {
+            w.WriteStartArray();
+            foreach (var s in vocabulary) w.WriteStringValue(s);
+            w.WriteEndArray();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static bool DeleteIfExists(string path)
+    {
+        if (!File.Exists(path)) return false;
+        File.Delete(path);
+        return true;
     }
 }

@@ -12,4 +12,11 @@ namespace WeightPort.Conversion;
 /// <param name="OutputBytes">Size of the weights file written.</param>
 /// <param name="VocabularyWritten">Whether a vocabulary JSON was written.</param>
 public sealed record ConversionResult(ConversionPlan Plan, ConvertTarget Target, ConversionManifest Manifest,
-    int InputKeys, long InputBytes, int OutputKeys, long OutputBytes, bool VocabularyWritten);
+    int InputKeys, long InputBytes, int OutputKeys, long OutputBytes, bool VocabularyWritten)
+{
+    /// <summary>
+    /// Whether a vocabulary JSON left by an earlier conversion to the same output was deleted (an overwrite without a
+    /// vocabulary; it belonged to the replaced weights).
+    /// </summary>
+    public bool StaleVocabularyRemoved { get; init; }
+}

@@ -28,6 +28,8 @@ public sealed record ConversionManifest
     public required IReadOnlyList<ManifestDecision> Decisions { get; init; }
     /// <summary>The written file, once known.</summary>
     public ManifestOutput? Output { get; init; }
+    /// <summary>The vocabulary JSON written with the weights; null when the conversion wrote none.</summary>
+    public ManifestVocabulary? Vocabulary { get; init; }
 
     /// <summary>Builds the manifest of <paramref name="plan"/> for <paramref name="source"/> (see <see cref="ManifestSource.FromFile"/>).</summary>
     public static ConversionManifest Create(ConversionPlan plan, ManifestSource source)

@@ -29,6 +29,28 @@ public sealed class ConvertCommandTests : IDisposable
     }
 
     [Fact]
+    public void Convert_WithVocabulary_ManifestRecordsItsHash_AndAForcedRunWithoutOneRemovesIt()
+    {
+        string output = Path.Combine(_dir, "lm.dat");
+        Assert.Equal(0, CliRunner.Run("convert", Fixture("wt103_mini_fwd.pth"), "--vocab", Fixture("wt103_mini_itos.pkl"), "-o", output).ExitCode);
+        using (var manifest = JsonDocument.Parse(File.ReadAllText(output + ".manifest.json")))
+        {
+            var vocabulary = manifest.RootElement.GetProperty("vocabulary");
+            Assert.Equal(200, vocabulary.GetProperty("entries").GetInt32());
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(output + ".vocab.json"))),
+                vocabulary.GetProperty("sha256").GetString());
+        }
+
+        // The vocabulary belonged to the weights this run replaces; leaving it would pair it with weights it never described.
+        var r = CliRunner.Run("convert", Fixture("wt103_mini_fwd.pth"), "-o", output, "--force");
+        Assert.True(r.ExitCode == 0, r.Error);
+        Assert.False(File.Exists(output + ".vocab.json"));
+        Assert.Contains("removed", r.Out);
+        using var after = JsonDocument.Parse(File.ReadAllText(output + ".manifest.json"));
+        Assert.Equal(JsonValueKind.Null, after.RootElement.GetProperty("vocabulary").ValueKind);
+    }
+
+    [Fact]
     public void Convert_ExistingOutputWithoutForce_RefusesAndLeavesItAlone()
     {
         string output = Path.Combine(_dir, "lm.dat");
