@@ -32,6 +32,8 @@ public sealed class FuzzOptions
     public bool Json { get; private set; }
     /// <summary>Replay: the index.</summary>
     public long Index { get; private set; }
+    /// <summary>Replay: how many consecutive indices.</summary>
+    public long Count { get; private set; } = 1;
     /// <summary>Replay a saved file.</summary>
     public string? ReplayFile { get; private set; }
     /// <summary>Worker: its state file.</summary>
@@ -73,6 +75,7 @@ public sealed class FuzzOptions
                 case "--json": o.Json = true; break;
                 case "--replay": o.Mode = "replay"; break;
                 case "--index": o.Index = long.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--count": o.Count = long.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--replay-file": o.Mode = "replay-file"; o.ReplayFile = Value(); break;
                 case "--worker": o.Mode = "worker"; break;
                 case "--state": o.StateFile = Value(); break;
@@ -113,7 +116,7 @@ public sealed class FuzzOptions
           --workers N           worker processes (default: cores)
           --timeout-ms N        per-input time limit (10000)   --alloc-cap-mb N  per-input allocation ceiling (512)
           --out DIR             failures and state files (fuzz-out)   --json  summary as JSON
-          --replay --reader R --index I [--seed S]    re-run one generated input in-process
+          --replay --reader R --index I [--count N] [--seed S]  re-run generated inputs in-process
           --replay-file PATH [--reader R]             run a saved input through one or every reader
         Exit code: 0 when every input ended in a result or CheckpointFormatException, 1 on any failure, 2 on bad usage.
         """;

@@ -24,6 +24,7 @@ public sealed class InputGenerator
         (MutationKind.ReorderZip, 8),
         (MutationKind.Chunk, 8),
         (MutationKind.RemoveRecord, 8),
+        (MutationKind.PickleFragment, 6),
     ];
 
     private static readonly int TotalWeight = Weights.Sum(w => w.Weight);
@@ -60,7 +61,8 @@ public sealed class InputGenerator
         var pool = Pool(target);
         var seed = rng.Chance(85) ? rng.Pick(pool) : rng.Pick(_corpus.All);
         var other = rng.Chance(50) ? rng.Pick(pool) : rng.Pick(_corpus.All);
-        var kind = PickKind(rng);
+        // Pickle-bearing seeds get the fragments more often: they are the only way to reach the flattener's limits.
+        var kind = seed.Kind is SeedKind.Pickle or SeedKind.Legacy && rng.Chance(8) ? MutationKind.PickleFragment : PickKind(rng);
         var log = new StringBuilder().Append('\'').Append(seed.Name).Append("' ").Append(kind);
         byte[] bytes = Mutator.Apply(kind, seed, other, rng, log);
         if (kind != MutationKind.None && rng.Chance(25))

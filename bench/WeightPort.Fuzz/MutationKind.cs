@@ -23,4 +23,6 @@ public enum MutationKind
     Chunk,
     /// <summary>One whole record (between two adjacent boundaries) removed.</summary>
     RemoveRecord,
+    /// <summary>A stack-neutral pickle fragment (deep nesting, long memoized keys, sharing) inserted at an opcode boundary of a pickle or legacy seed.</summary>
+    PickleFragment,
 }

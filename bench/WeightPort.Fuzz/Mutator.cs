@@ -47,6 +47,15 @@ public static class Mutator
                 log.Append(CultureInfo.InvariantCulture, $" remove [{from},{to})");
                 return [.. b.AsSpan(0, from), .. b.AsSpan(to)];
             }
+            case MutationKind.PickleFragment when seed.Kind is SeedKind.Pickle or SeedKind.Legacy && layout.Boundaries.Count > 2:
+            {
+                // Half the time attached to the root just before the object pickle's STOP, else popped at any boundary.
+                int objectPickle = seed.Kind == SeedKind.Legacy ? 3 : 0;
+                bool attach = layout.PickleStops.Count > objectPickle && rng.Chance(50);
+                int at = attach ? layout.PickleStops[objectPickle] : layout.Boundaries[1 + rng.Next(layout.Boundaries.Count - 2)];
+                log.Append(CultureInfo.InvariantCulture, $" {(attach ? "attached" : "popped")}@{at}");
+                return [.. b.AsSpan(0, at), .. PickleFragments.Make(rng, log), attach ? (byte)0x86 : (byte)'0', .. b.AsSpan(at)];
+            }
             case MutationKind.None:
                 return (byte[])b.Clone();
             default:

@@ -26,6 +26,7 @@ public static class PickleScanner
             {
                 case (byte)'.':
                     layout?.AddBoundary(shift + p);
+                    layout?.PickleStops.Add(shift + at);
                     return p;
                 // No argument.
                 case (byte)'(' or (byte)'0' or (byte)'1' or (byte)'2' or (byte)'N' or (byte)'}' or (byte)'a' or (byte)'b'

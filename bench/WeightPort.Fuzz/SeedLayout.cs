@@ -23,6 +23,9 @@ public sealed class SeedLayout
     /// <summary>End of the zip's central directory.</summary>
     public int ZipCentralEnd { get; set; }
 
+    /// <summary>Offsets of the STOP opcodes of the pickles found, in order.</summary>
+    public List<int> PickleStops { get; } = [];
+
     /// <summary>Offsets of tar headers, whose checksum the mutator may recompute after rewriting a field.</summary>
     public List<int> TarHeaders { get; } = [];
 

@@ -79,6 +79,13 @@ public sealed class Supervisor
                 return;
             }
             long index = state.CurrentIndex;
+            if (exit == Worker.MemoryExitCode)
+            {
+                state.SetIdle();
+                startTarget = targets.FindIndex(x => x.Id == t);
+                startIndex = index + _o.Workers;
+                continue;
+            }
             var kind = exit == Worker.HangExitCode ? OutcomeKind.Hang : OutcomeKind.Crash;
             var target = FuzzTargets.All[t];
             state.Record(t, index, kind, 0, 0, 0);

@@ -13,6 +13,9 @@ public static class Worker
     /// <summary>The exit code of a worker whose watchdog fired.</summary>
     public const int HangExitCode = 99;
 
+    /// <summary>The exit code of a worker that stopped after a memory failure (already counted and reported) to start afresh.</summary>
+    public const int MemoryExitCode = 98;
+
     // Readers run on a thread with .NET's default secondary-thread stack, as a library caller's thread-pool thread
     // would, so deep recursion that only the 8 MB main thread survives still counts as a crash.
     private const int ReaderStackBytes = 1536 * 1024;
@@ -45,6 +48,7 @@ public static class Worker
         watchdog.Start();
 
         Exception? harnessError = null;
+        bool memoryFailure = false;
         var runner = new Thread(() =>
         {
             try
@@ -61,6 +65,15 @@ public static class Worker
                         state.SetIdle();
                         state.Record(target.Id, i, outcome.Kind, outcome.AllocatedBytes, input.Bytes.Length, Stopwatch.GetTimestamp() - t0);
                         if (outcome.Kind is OutcomeKind.OtherException or OutcomeKind.Memory) Report(target, i, outcome, reported);
+                        if (outcome.Kind == OutcomeKind.Memory)
+                        {
+                            // A heap that hit its hard limit may stay fragmented: leave with the input marked so the
+                            // supervisor resumes after it in a fresh process.
+                            state.Begin(target.Id, i);
+                            state.Flush();
+                            memoryFailure = true;
+                            return;
+                        }
                     }
                 }
                 state.Finished = true;
@@ -73,6 +86,7 @@ public static class Worker
         }, ReaderStackBytes) { Name = "reader" };
         runner.Start();
         runner.Join();
+        if (memoryFailure) return MemoryExitCode;
         if (harnessError is not null)
         {
             Console.Error.WriteLine("fuzz worker: harness error: " + harnessError);
