@@ -6,7 +6,7 @@ namespace WeightPort.Fuzz;
 public sealed class FuzzOptions
 {
     /// <summary>Inputs per reader in the quick mode: about two minutes on two cores (Release).</summary>
-    public const long QuickInputs = 60_000;
+    public const long QuickInputs = 100_000;
     /// <summary>Inputs per reader in the long mode.</summary>
     public const long LongInputs = 1_000_000;
     /// <summary>The quick mode's fixed seed.</summary>
@@ -27,7 +27,7 @@ public sealed class FuzzOptions
     /// <summary>Per-input allocation ceiling.</summary>
     public long AllocationCap { get; private set; } = 512L << 20;
     /// <summary>Where failures and state files go.</summary>
-    public string Output { get; private set; } = "fuzz-out";
+    public string Output { get; private set; } = "artifacts/fuzz";
     /// <summary>Print the summary as JSON.</summary>
     public bool Json { get; private set; }
     /// <summary>Replay: the index.</summary>
@@ -109,13 +109,13 @@ public sealed class FuzzOptions
     /// <summary>The usage text.</summary>
     public const string Usage = """
         WeightPort.Fuzz: mutates every corpus and fixture file and feeds the results to every reader.
-          --quick               fixed seed, 60,000 inputs per reader (the default; CI)
+          --quick               fixed seed, 100,000 inputs per reader (the default; CI)
           --long                1,000,000 inputs per reader (seed 1 unless --seed)
           --inputs N --seed S   explicit size and seed
           --readers a,b         pickle, zip, legacy, tar, safetensors, torchsharp, sniff (default: all)
           --workers N           worker processes (default: cores)
           --timeout-ms N        per-input time limit (10000)   --alloc-cap-mb N  per-input allocation ceiling (512)
-          --out DIR             failures and state files (fuzz-out)   --json  summary as JSON
+          --out DIR             failures and state files (artifacts/fuzz)   --json  summary as JSON
           --replay --reader R --index I [--count N] [--seed S]  re-run generated inputs in-process
           --replay-file PATH [--reader R]             run a saved input through one or every reader
         Exit code: 0 when every input ended in a result or CheckpointFormatException, 1 on any failure, 2 on bad usage.
