@@ -7,11 +7,17 @@ namespace WeightPort.Torch;
 /// Walks an unpickled object tree in pickle order and lists its tensors under dotted paths (<c>model.0.encoder.weight</c>;
 /// list and tuple indices and int dict keys as numbers). Non-allowlisted globals met on the way fail the read, unless
 /// they lie under an ignored subtree or the caller asked for a report; then they are recorded and their subtree skipped.
-/// Iterative (no recursion), cycle-safe, with a visit budget against shared-reference blow-ups.
+/// Iterative (no recursion), cycle-safe, with a visit budget against shared-reference blow-ups. Paths are chains of
+/// small nodes, spelled out only for the tensors and globals recorded, and capped in length: building every prefix as a
+/// string made nested dicts under a long memoized key cost the square of the depth (gigabytes from a 50 KB pickle).
 /// </summary>
 internal sealed class CheckpointFlattener
 {
-    private const long MaxVisits = 50_000_000;
+    // Each visit allocates one small path node; 10 million bound a shared-reference bomb to well under a second.
+    private const long MaxVisits = 10_000_000;
+    // Far above any real state-dict path (a few hundred characters), far below what nesting could otherwise build.
+    internal const int MaxPathLength = 4096;
+    private const int MaxKeyNesting = 64;
 
     private readonly CheckpointReadOptions _options;
     private readonly int _maxDepth;
@@ -40,14 +46,61 @@ internal sealed class CheckpointFlattener
         return (f._tensors, f._unsafe);
     }
 
-    private readonly record struct Frame(PickleValue Value, string Path, int Depth, bool Exit);
+    private readonly record struct Frame(PickleValue Value, PathNode? Node, int Depth, bool Exit)
+    {
+        public string Path => PathNode.Spell(Node);
+    }
+
+    /// <summary>One step of a dotted path: the parent and the key text (an index is kept as a number until spelled).</summary>
+    private sealed class PathNode
+    {
+        private readonly PathNode? _parent;
+        private readonly string? _key;
+        private readonly int _index;
+
+        private PathNode(PathNode? parent, string? key, int index, int keyLength)
+        {
+            _parent = parent;
+            _key = key;
+            _index = index;
+            Length = (parent is null ? 0 : parent.Length + 1) + keyLength;
+            if (Length > MaxPathLength)
+                throw new CheckpointFormatException(CheckpointError.LimitExceeded,
+                    $"an object path is longer than {MaxPathLength:N0} characters (objects nested under long keys?): '{Spell(parent, 200)}…'");
+        }
+
+        public int Length { get; }
+
+        public static PathNode Key(PathNode? parent, string key) => new(parent, key, 0, key.Length);
+
+        public static PathNode Index(PathNode? parent, int index)
+        {
+            int digits = 1;
+            for (int rest = index; rest >= 10; rest /= 10) digits++;
+            return new(parent, null, index, digits);
+        }
+
+        public static string Spell(PathNode? node, int max = int.MaxValue)
+        {
+            if (node is null) return "";
+            var chars = new char[node.Length];
+            for (var n = node; n is not null; n = n._parent)
+            {
+                int end = n.Length;
+                string text = n._key ?? n._index.ToString(CultureInfo.InvariantCulture);
+                text.CopyTo(0, chars, end - text.Length, text.Length);
+                if (n._parent is not null) chars[end - text.Length - 1] = '.';
+            }
+            return new string(chars, 0, Math.Min(chars.Length, max));
+        }
+    }
 
     private void Walk(PickleValue root)
     {
         var stack = new Stack<Frame>();
-        stack.Push(new Frame(root, "", 0, false));
+        stack.Push(new Frame(root, null, 0, false));
         long visits = 0;
-        var children = new List<(PickleValue, string)>();
+        var children = new List<(PickleValue, PathNode?)>();
         while (stack.Count > 0)
         {
             var f = stack.Pop();
@@ -77,19 +130,19 @@ internal sealed class CheckpointFlattener
                 case PickleDict d:
                     foreach (var kv in d.Items)
                     {
-                        if (IsUnsafe(kv.Key)) children.Add((kv.Key, f.Path));
-                        children.Add((kv.Value, Join(f.Path, KeyText(kv.Key))));
+                        if (IsUnsafe(kv.Key)) children.Add((kv.Key, f.Node));
+                        children.Add((kv.Value, PathNode.Key(f.Node, KeyText(kv.Key))));
                     }
-                    if (d.State is not null) children.Add((d.State, f.Path));
+                    if (d.State is not null) children.Add((d.State, f.Node));
                     break;
                 case PickleList l:
-                    for (int i = 0; i < l.Items.Count; i++) children.Add((l.Items[i], Join(f.Path, i.ToString(CultureInfo.InvariantCulture))));
+                    for (int i = 0; i < l.Items.Count; i++) children.Add((l.Items[i], PathNode.Index(f.Node, i)));
                     break;
                 case PickleTuple t:
-                    for (int i = 0; i < t.Items.Count; i++) children.Add((t.Items[i], Join(f.Path, i.ToString(CultureInfo.InvariantCulture))));
+                    for (int i = 0; i < t.Items.Count; i++) children.Add((t.Items[i], PathNode.Index(f.Node, i)));
                     break;
                 case PickleSet s:
-                    foreach (var item in s.Items) children.Add((item, f.Path));
+                    foreach (var item in s.Items) children.Add((item, f.Node));
                     break;
                 default:
                     continue;
@@ -97,7 +150,7 @@ internal sealed class CheckpointFlattener
             if (children.Count == 0) continue;
             // A container that holds itself (possible through the memo) is walked once per path.
             if (!_onPath.Add(f.Value)) continue;
-            stack.Push(new Frame(f.Value, f.Path, f.Depth, true));
+            stack.Push(new Frame(f.Value, f.Node, f.Depth, true));
             for (int i = children.Count - 1; i >= 0; i--) stack.Push(new Frame(children[i].Item1, children[i].Item2, f.Depth + 1, false));
         }
     }
@@ -133,16 +186,37 @@ internal sealed class CheckpointFlattener
         return false;
     }
 
-    private static string Join(string parent, string key) => parent.Length == 0 ? key : parent + "." + key;
-
-    private static string KeyText(PickleValue key) => key switch
+    private static string KeyText(PickleValue key)
     {
-        PickleString s => s.Value,
-        PickleInt i => i.Value.ToString(CultureInfo.InvariantCulture),
-        PickleBool b => b.Value ? "True" : "False",
-        PickleNone => "None",
-        PickleFloat f => f.ToString(),
-        PickleTuple t => "(" + string.Join(",", t.Items.Select(KeyText)) + ")",
-        _ => "<" + key.TypeName + ">",
-    };
+        if (key is PickleString s) return s.Value;
+        var text = new System.Text.StringBuilder();
+        AppendKey(text, key, 0);
+        return text.ToString();
+    }
+
+    // Bounded in length and in recursion: a tuple key nested thousands deep overflowed the stack.
+    private static void AppendKey(System.Text.StringBuilder text, PickleValue key, int depth)
+    {
+        if (text.Length > MaxPathLength || depth > MaxKeyNesting)
+            throw new CheckpointFormatException(CheckpointError.LimitExceeded,
+                $"a dict key is longer than {MaxPathLength:N0} characters or nests tuples deeper than {MaxKeyNesting} levels");
+        switch (key)
+        {
+            case PickleString s: text.Append(s.Value); break;
+            case PickleInt i: text.Append(i.Value.ToString(CultureInfo.InvariantCulture)); break;
+            case PickleBool b: text.Append(b.Value ? "True" : "False"); break;
+            case PickleNone: text.Append("None"); break;
+            case PickleFloat f: text.Append(f.ToString()); break;
+            case PickleTuple t:
+                text.Append('(');
+                for (int i = 0; i < t.Items.Count; i++)
+                {
+                    if (i > 0) text.Append(',');
+                    AppendKey(text, t.Items[i], depth + 1);
+                }
+                text.Append(')');
+                break;
+            default: text.Append('<').Append(key.TypeName).Append('>'); break;
+        }
+    }
 }
