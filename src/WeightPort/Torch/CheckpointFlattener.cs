@@ -13,8 +13,10 @@ namespace WeightPort.Torch;
 /// </summary>
 internal sealed class CheckpointFlattener
 {
-    // Each visit allocates one small path node; 10 million bound a shared-reference bomb to well under a second.
-    private const long MaxVisits = 10_000_000;
+    // Each visit allocates one small path node. One million bound a shared-reference bomb (each list holding the previous
+    // one twice) to about 40 MB allocated; ten million let a 1 KB input allocate 400 MB. A real checkpoint, optimizer
+    // state included, has thousands of reachable paths, not hundreds of thousands.
+    private const long MaxVisits = 1_000_000;
     // Far above any real state-dict path (a few hundred characters), far below what nesting could otherwise build.
     internal const int MaxPathLength = 4096;
     private const int MaxKeyNesting = 64;
