@@ -11,6 +11,11 @@ internal sealed class ClassifierHead
     private readonly IReadOnlyList<ClassifierBlockWeights> _blocks;
     private readonly float[][] _alpha;
     private readonly float[][] _beta;
+    // The head is small (a few hundred KB for fastai's default sizes), so its Linear weights are copied: the classifier
+    // then never reads memory-mapped weights after construction and outlives the file they came from, as the pinned
+    // encoder weights do.
+    private readonly float[][] _linearWeight;
+    private readonly float[]?[] _linearBias;
 
     public ClassifierHead(IReadOnlyList<ClassifierBlockWeights> blocks, int inFeatures)
     {
@@ -18,6 +23,8 @@ internal sealed class ClassifierHead
         _blocks = blocks;
         _alpha = new float[blocks.Count][];
         _beta = new float[blocks.Count][];
+        _linearWeight = new float[blocks.Count][];
+        _linearBias = new float[blocks.Count][];
         int width = inFeatures;
         for (int k = 0; k < blocks.Count; k++)
         {
@@ -42,6 +49,8 @@ internal sealed class ClassifierHead
             }
             _alpha[k] = alpha;
             _beta[k] = beta;
+            _linearWeight[k] = b.LinearWeight.ToArray();
+            _linearBias[k] = b.LinearBias?.ToArray();
             width = b.OutFeatures;
         }
         OutFeatures = width;
@@ -63,9 +72,10 @@ internal sealed class ClassifierHead
             ClassifierBlockWeights b = _blocks[k];
             TensorPrimitives.MultiplyAdd(x, _alpha[k], _beta[k], x);
             var y = new float[b.OutFeatures];
-            ReadOnlySpan<float> w = b.LinearWeight.Span;
+            float[] w = _linearWeight[k];
+            float[]? bias = _linearBias[k];
             for (int o = 0; o < y.Length; o++)
-                y[o] = TensorPrimitives.Dot(w.Slice(o * b.InFeatures, b.InFeatures), x) + (b.LinearBias is { } lb ? lb.Span[o] : 0f);
+                y[o] = TensorPrimitives.Dot(w.AsSpan(o * b.InFeatures, b.InFeatures), x) + (bias is null ? 0f : bias[o]);
             if (k < _blocks.Count - 1) TensorPrimitives.Max(y, 0f, y);
             x = y;
         }

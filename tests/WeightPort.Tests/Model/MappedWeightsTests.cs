@@ -100,6 +100,28 @@ public sealed class MappedWeightsTests
     }
 
     [Fact]
+    public void ModelsBuiltOnPlanWeights_KeepWorkingAfterTheCheckpointIsDisposed()
+    {
+        var tokens = new int[,] { { 2, 3, 4, 5, 6 } };
+        float[] lmBefore, lmAfter;
+        float[,] classesBefore, classesAfter;
+        var lmCheckpoint = FastaiCheckpoint.Open(Fixture("fastai_v2_lm.zip.pth"));
+        var classifierCheckpoint = FastaiCheckpoint.Open(Fixture("fastai_v2_classifier.zip.pth"));
+        using var backend = WeightPort.Compute.Cpu.CpuBackend.Create();
+        using var lm = AwdLstm.FromWeights(lmCheckpoint.CreatePlan().ToAwdLstmWeights(), backend);
+        using var classifier = AwdLstmClassifier.FromWeights(classifierCheckpoint.CreatePlan().ToAwdLstmWeights(), backend);
+        lmBefore = lm.Forward(tokens).Logits.ToArray();
+        classesBefore = classifier.Classify(tokens);
+        lmCheckpoint.Dispose();
+        classifierCheckpoint.Dispose();
+        lm.Reset();
+        lmAfter = lm.Forward(tokens).Logits.ToArray();
+        classesAfter = classifier.Classify(tokens);
+        Assert.Equal(lmBefore, lmAfter);
+        Assert.Equal(classesBefore, classesAfter);
+    }
+
+    [Fact]
     public void ModelFromLoad_RunsOnMappedWeights_AndDisposeClosesTheFile()
     {
         string copy = Path.Combine(Path.GetTempPath(), $"wp-mapped-{Guid.NewGuid():N}.pth");
