@@ -23,7 +23,9 @@ internal static class InspectCommand
         {
             var path = parse.GetValue(file)!.FullName;
             bool scanning = parse.GetValue(scan);
-            var options = scanning ? new CheckpointReadOptions { ReportUnsafeGlobals = true } : CheckpointReadOptions.Default;
+            // fastai's learn.save(with_opt=True) keeps fastcore's L under 'opt'; convert ignores that subtree, so inspect
+            // does too (its globals are still listed), rather than refusing a checkpoint that converts.
+            var options = scanning ? new CheckpointReadOptions { ReportUnsafeGlobals = true } : new CheckpointReadOptions { IgnoredSubtrees = ["opt"] };
             using var checkpoint = CheckpointReader.Open(path, options);
             var summary = CheckpointSummary.Create(checkpoint);
             if (parse.GetValue(json)) WriteJson(context.Out, summary, parse.GetValue(file)!.ToString());

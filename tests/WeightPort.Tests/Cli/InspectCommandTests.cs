@@ -39,6 +39,19 @@ public sealed class InspectCommandTests
         Assert.Contains("git_lfs_pointer.pth", r.Error);
     }
 
+    [Theory]
+    [InlineData("fastai_v2_lm_with_opt.legacy.pth")]
+    [InlineData("fastai_v2_lm_with_opt.zip.pth")]
+    public void Inspect_FastaiCheckpointSavedWithOptimizer_ListsItsTensorsAndTheGlobalUnderOpt(string name)
+    {
+        // convert ignores fastai's 'opt' subtree (fastcore's L lives there); inspect must not refuse what convert accepts.
+        var r = CliRunner.Run("inspect", Path.Combine(TestPaths.Fixtures, name), "--json");
+        Assert.True(r.ExitCode == 0, r.Error);
+        using var doc = JsonDocument.Parse(r.Out);
+        Assert.Contains(doc.RootElement.GetProperty("tensors").EnumerateArray(), t => t.GetProperty("path").GetString() == "model.0.encoder.weight");
+        Assert.Contains("fastcore.foundation.L", doc.RootElement.GetProperty("unsafe_globals").GetRawText());
+    }
+
     [Fact]
     public void Inspect_Png_SaysPng()
     {
