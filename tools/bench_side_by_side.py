@@ -23,7 +23,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
-def run_once(cmd):
+def run_once(cmd, before=None):
+    if before:
+        before()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -36,14 +38,22 @@ def run_once(cmd):
     return wall, usage.ru_maxrss / 1024.0  # MiB
 
 
-def measure(name, cmd, runs):
-    run_once(cmd)  # warm the page cache and any first-run costs, for both sides alike
-    walls, peaks = [], []
+def measure(sides, runs, before=None):
+    """Runs the sides alternately (A B A B ...), so that a machine that drifts (page-cache eviction, neighbours on the
+    host) drifts for both alike; also returns the median of the per-round ratios, which that drift cancels out of."""
+    for _, cmd in sides:
+        run_once(cmd, before)  # warm the page cache and any first-run costs, for both sides alike
+    walls = [[] for _ in sides]
+    peaks = [[] for _ in sides]
     for _ in range(runs):
-        w, m = run_once(cmd)
-        walls.append(w)
-        peaks.append(m)
-    return {"name": name, "wall": statistics.median(walls), "wall_min": min(walls), "peak": max(peaks)}
+        for i, (_, cmd) in enumerate(sides):
+            w, m = run_once(cmd, before)
+            walls[i].append(w)
+            peaks[i].append(m)
+    results = [{"name": name, "wall": statistics.median(walls[i]), "wall_min": min(walls[i]), "peak": max(peaks[i])}
+               for i, (name, _) in enumerate(sides)]
+    paired = statistics.median(a / b for a, b in zip(walls[0], walls[1]))
+    return results, paired
 
 
 def main():
@@ -53,6 +63,9 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--weightport", default=os.path.join(ROOT, "publish", "linux-x64", "weightport"))
     ap.add_argument("--python", default="/usr/bin/python3")
+    ap.add_argument("--fresh", action="store_true",
+                    help="convert: delete the previous run's outputs (untimed) before each run, for both sides, so each "
+                         "run writes a new file instead of replacing one")
     a = ap.parse_args()
     if not os.path.exists(a.weightport):
         sys.exit(f"{a.weightport} not found; build it first:\n  dotnet publish src/WeightPort.Cli -c Release -r linux-x64 "
@@ -65,12 +78,21 @@ def main():
     else:
         ours = [a.weightport, "convert", a.file, "-o", os.path.join(tmp, "out.dat"), "--force", "--json"]
         theirs = [a.python, os.path.join(HERE, "torch_convert_baseline.py"), a.file, os.path.join(tmp, "out.pth")]
-    r_ours = measure("weightport", ours, a.runs)
-    r_theirs = measure("pytorch", theirs, a.runs)
-    print(f"{a.mode} {a.file} ({size:,} bytes), {a.runs} runs each after one warm-up, median wall / max peak RSS")
+    before = None
+    if a.fresh:
+        def before():
+            for name in os.listdir(tmp):
+                os.unlink(os.path.join(tmp, name))
+    (r_ours, r_theirs), paired = measure([("weightport", ours), ("pytorch", theirs)], a.runs, before)
+    target = "new output each run" if a.fresh else "replacing the previous run's output"
+    if a.mode == "inspect":
+        target = "nothing written"
+    print(f"{a.mode} {a.file} ({size:,} bytes), {a.runs} alternating runs each after one warm-up, median wall / max peak "
+          f"RSS; {target}")
     for r in (r_ours, r_theirs):
         print(f"  {r['name']:<10} wall {r['wall']*1000:9.1f} ms (min {r['wall_min']*1000:.1f})   peak RSS {r['peak']:8.1f} MiB")
     print(f"  ratio      wall {r_ours['wall']/r_theirs['wall']:.3f}x   peak RSS {r_ours['peak']/r_theirs['peak']:.3f}x  (weightport / pytorch)")
+    print(f"  paired     wall {paired:.3f}x  (median of the per-round ratios)")
 
 
 if __name__ == "__main__":

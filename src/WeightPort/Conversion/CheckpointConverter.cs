@@ -52,7 +52,7 @@ public static class CheckpointConverter
         long outputBytes;
         using (var writer = AtomicFileWriter.Create(target.OutputPath, target.Overwrite, target.Durable))
         {
-            using var hashing = new HashingWriteStream(writer.Stream);
+            using var hashing = new HashingWriteStream(writer.Handle, directIo: true);
             var reported = WithProgress(tensors, total, progress);
             switch (target.Format)
             {

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 
 namespace WeightPort.IO;
 
@@ -42,6 +43,9 @@ public sealed class AtomicFileWriter : IDisposable
     /// <summary>The stream to write the content to. Not valid after <see cref="Commit"/> or disposal.</summary>
     /// <exception cref="ObjectDisposedException">The writer was committed or disposed.</exception>
     public Stream Stream => _stream ?? throw new ObjectDisposedException(nameof(AtomicFileWriter));
+
+    /// <summary>The temporary file's handle, for positional writes (<see cref="HashingWriteStream"/>). Not valid after <see cref="Commit"/> or disposal.</summary>
+    internal SafeFileHandle Handle => (_stream ?? throw new ObjectDisposedException(nameof(AtomicFileWriter))).SafeFileHandle;
 
     /// <summary>Starts writing <paramref name="path"/>.</summary>
     /// <param name="path">The target file.</param>

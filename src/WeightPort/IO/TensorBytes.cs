@@ -46,7 +46,33 @@ internal static class TensorBytes
     }
 
     /// <summary>Streams <paramref name="tensor"/>'s output bytes to <paramref name="stream"/>.</summary>
-    public static void WriteTo(TensorToWrite tensor, Stream stream) => Write(tensor, stream.Write);
+    public static void WriteTo(TensorToWrite tensor, Stream stream)
+    {
+        if (stream is IBufferWriter<byte> writer && TryReadInto(tensor, writer)) return;
+        Write(tensor, stream.Write);
+    }
+
+    /// <summary>
+    /// Reads a contiguous, little-endian, uncast tensor straight into <paramref name="writer"/>'s buffers: one copy
+    /// (the file read) instead of a read into a buffer of ours and a copy out of it.
+    /// </summary>
+    private static bool TryReadInto(TensorToWrite tensor, IBufferWriter<byte> writer)
+    {
+        var source = tensor.Source;
+        if (tensor.IsCast || !source.IsContiguous || source.Storage.BigEndian) return false;
+        var storage = source.Storage;
+        long start = checked(storage.ByteOffset + source.StorageOffset * source.DType.ElementSize());
+        long total = source.ByteCount;
+        for (long done = 0; done < total;)
+        {
+            var span = writer.GetSpan();
+            int n = (int)Math.Min(span.Length, total - done);
+            storage.Source.Read(start + done, span[..n]);
+            writer.Advance(n);
+            done += n;
+        }
+        return true;
+    }
 
     /// <summary>
     /// Hands out the source's elements, row-major and little-endian, in chunks of whole elements of at most

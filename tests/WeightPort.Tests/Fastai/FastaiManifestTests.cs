@@ -59,4 +59,46 @@ public sealed class FastaiManifestTests
         Assert.Null(ConversionManifest.FromJson(m.ToJson()).Config);
         Assert.Equal("passthrough", m.Layout);
     }
+
+    public static TheoryData<string> ManifestShapes() => ["lm-cast", "classifier-v1", "bidir-v07-untied", "encoder", "passthrough", "odd-text"];
+
+    /// <summary>ToJson writes with Utf8JsonWriter by hand (no serializer start-up); its bytes must be the serializer's.</summary>
+    [Theory]
+    [MemberData(nameof(ManifestShapes))]
+    public void ToJson_IsByteForByteTheSerializersJson(string shape)
+    {
+        ConversionManifest manifest;
+        if (shape == "passthrough")
+        {
+            using var f = FastaiCheckpoint.From(new CheckpointBuilder().Add("w", [1f], [1]).Build());
+            manifest = ConversionManifest.Create(f.CreatePlan(), new ManifestSource("x", 1, "00"));
+        }
+        else
+        {
+            var spec = shape switch
+            {
+                "lm-cast" or "odd-text" => new FakeSpec { Version = FakeVersion.V1 },
+                "classifier-v1" => new FakeSpec { Version = FakeVersion.V1, Kind = FakeKind.Classifier, LinFtrs = [5, 4] },
+                "bidir-v07-untied" => new FakeSpec { Version = FakeVersion.V07, Bidir = true, Untied = true, SharedStorage = false },
+                _ => new FakeSpec { Kind = FakeKind.Encoder },
+            };
+            using var f = FakeFastai.Open(spec);
+            var options = shape == "lm-cast" ? new ConversionOptions { TargetDType = DType.BFloat16 } : new ConversionOptions();
+            manifest = ConversionManifest.Create(f.CreatePlan(options), new ManifestSource("/tmp/src.pth", 123_456_789_012, new string('a', 64)));
+            if (shape != "encoder")
+                manifest = manifest with { Output = new ManifestOutput("/tmp/out.dat", "torchsharp", 42, new string('b', 64)) };
+            if (shape == "odd-text")
+            {
+                // Characters the default encoder escapes: HTML-sensitive ASCII, non-ASCII, a surrogate pair and controls.
+                manifest = manifest with
+                {
+                    Source = new ManifestSource("/tmp/<a&b>'+\"é🙂\t\u0001.pth", 1, "00"),
+                    Vocabulary = new ManifestVocabulary("/tmp/out.dat.vocab.json", 60_000, new string('c', 64)),
+                    Drops = [.. manifest.Drops, new ManifestDrop("x", "line1\nline2 \u2028")],
+                };
+            }
+        }
+
+        Assert.Equal(manifest.ToJsonWithSerializer(), manifest.ToJson());
+    }
 }

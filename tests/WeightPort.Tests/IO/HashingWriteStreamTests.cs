@@ -1,12 +1,18 @@
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 using WeightPort.IO;
 using Xunit;
 
 namespace WeightPort.Tests.IO;
 
-/// <summary>The background-hashing pass-through: same bytes out, same digest as hashing them at once.</summary>
-public sealed class HashingWriteStreamTests
+/// <summary>The write-behind hashing stream: same bytes out, same digest as hashing them at once, failures surface.</summary>
+public sealed class HashingWriteStreamTests : IDisposable
 {
+    private const int MiB = 1 << 20;
+    private readonly string _dir = Directory.CreateTempSubdirectory("wp-hashing").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
     [Theory]
     [InlineData(0, 1)]
     [InlineData(1, 1)]
@@ -44,5 +50,167 @@ public sealed class HashingWriteStreamTests
         // A hasher left waiting for blocks would make Dispose hang; bound it so that shows up as a failure.
         var disposing = Task.Run(hashing.Dispose);
         Assert.Same(disposing, await Task.WhenAny(disposing, Task.Delay(TimeSpan.FromSeconds(30))));
+    }
+
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(1, true)]
+    [InlineData(MiB, true)]
+    [InlineData(8 * MiB, true)]             // whole blocks only: the file ends aligned
+    [InlineData(9 * MiB + 12_345, true)]    // nine direct blocks and a buffered tail
+    [InlineData(9 * MiB + 12_345, false)]
+    public void File_WritesEveryByteAtItsOffset_WholeBlocksDirectWhereTheFileSystemAllowsIt(int total, bool directIo)
+    {
+        var data = RandomBytes(total, seed: total);
+        string path = Path.Combine(_dir, "out.bin");
+        using (var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write))
+        {
+            using var hashing = new HashingWriteStream(handle, directIo);
+            for (int at = 0; at < total; at += 65_537) hashing.Write(data.AsSpan(at, Math.Min(65_537, total - at)));
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), hashing.FinishSha256());
+            long wholeBlocks = total / MiB * (long)MiB;
+            if (directIo && DirectIoWorksIn(_dir))
+            {
+                // The first blocks always go direct; later ones too unless the disk proved slower than the hash.
+                Assert.InRange(hashing.DirectBytes, Math.Min(wholeBlocks, DirectWritePolicy.SampleBlocks * (long)MiB), wholeBlocks);
+                Assert.Equal(0, hashing.DirectBytes % MiB);
+            }
+            else Assert.Equal(0, hashing.DirectBytes);
+            hashing.Dispose();
+            // Direct I/O is switched off again, so whatever else uses the handle is not held to its alignment.
+            Assert.False(DirectIo.IsSet(handle));
+        }
+        Assert.Equal(data, File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void Dispose_AfterTheCallerClosedTheHandle_DoesNotTouchIt()
+    {
+        // The converter commits (and so closes) the file before the stream's using block ends.
+        var handle = File.OpenHandle(Path.Combine(_dir, "closed.bin"), FileMode.CreateNew, FileAccess.Write);
+        var hashing = new HashingWriteStream(handle, directIo: true);
+        hashing.Write(new byte[2 * MiB]);
+        handle.Dispose();
+        hashing.Dispose();
+    }
+
+    [Fact]
+    public void Flush_MidWay_WritesWhatCameBefore_AndTheRestStillArrivesInOrder()
+    {
+        var data = RandomBytes(3 * MiB + 777, seed: 5);
+        string path = Path.Combine(_dir, "flushed.bin");
+        using (var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite))
+        {
+            using var hashing = new HashingWriteStream(handle, directIo: true);
+            hashing.Write(data.AsSpan(0, MiB + 100));
+            hashing.Flush();
+            // Everything before the flush is on the file now, although the block was not full.
+            var head = new byte[MiB + 100];
+            Assert.Equal(head.Length, RandomAccess.Read(handle, head, 0));
+            Assert.Equal(data.AsSpan(0, MiB + 100).ToArray(), head);
+            hashing.Write(data.AsSpan(MiB + 100));
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), hashing.FinishSha256());
+        }
+        Assert.Equal(data, File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void BufferWriter_GetSpanAndAdvance_MixWithWrite()
+    {
+        var data = RandomBytes(5 * MiB + 3, seed: 9);
+        using var sink = new MemoryStream();
+        using var hashing = new HashingWriteStream(sink);
+        int at = 0;
+        var rng = new Random(1);
+        while (at < data.Length)
+        {
+            int n = Math.Min(rng.Next(1, 300_000), data.Length - at);
+            if (rng.Next(2) == 0)
+            {
+                hashing.Write(data.AsSpan(at, n));
+                at += n;
+                continue;
+            }
+            var span = hashing.GetSpan(n);
+            Assert.InRange(span.Length, 1, MiB);
+            n = Math.Min(n, span.Length);
+            data.AsSpan(at, n).CopyTo(span);
+            hashing.Advance(n);
+            at += n;
+        }
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), hashing.FinishSha256());
+        Assert.Equal(data, sink.ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HashingWriteStream(Stream.Null).Advance(MiB + 1));
+    }
+
+    [Fact]
+    public async Task WriteFailure_ReachesTheProducer_InsteadOfHangingIt()
+    {
+        // The sink fails on its third block while the producer is far ahead (it writes 40 blocks): the producer, waiting
+        // for a free block, must be woken with the sink's exception.
+        var sink = new FailingStream(failOnWrite: 3);
+        var hashing = new HashingWriteStream(sink);
+        var producing = Task.Run(() =>
+        {
+            var block = new byte[MiB];
+            for (int i = 0; i < 40; i++) hashing.Write(block);
+            return hashing.FinishSha256();
+        });
+        Assert.Same(producing, await Task.WhenAny(producing, Task.Delay(TimeSpan.FromSeconds(30))));
+        var e = await Assert.ThrowsAsync<IOException>(() => producing);
+        Assert.Equal("disk full (test)", e.Message);
+        // Later calls keep failing the same way, and Dispose returns.
+        Assert.Throws<IOException>(() => hashing.Write([1]));
+        hashing.Dispose();
+    }
+
+    [Fact]
+    public void WriteFailure_AtTheEnd_IsThrownByFinish()
+    {
+        using var hashing = new HashingWriteStream(new FailingStream(failOnWrite: 1));
+        hashing.Write([1, 2, 3]);
+        Assert.Throws<IOException>(() => hashing.FinishSha256());
+    }
+
+    private static byte[] RandomBytes(int n, int seed)
+    {
+        var data = new byte[n];
+        new Random(seed).NextBytes(data);
+        return data;
+    }
+
+    private static bool DirectIoWorksIn(string dir)
+    {
+        string probe = Path.Combine(dir, "probe-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using SafeFileHandle h = File.OpenHandle(probe, FileMode.CreateNew, FileAccess.Write);
+            return DirectIo.TrySet(h, true);
+        }
+        finally
+        {
+            File.Delete(probe);
+        }
+    }
+
+    private sealed class FailingStream(int failOnWrite) : Stream
+    {
+        private int _writes;
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (++_writes == failOnWrite) throw new IOException("disk full (test)");
+        }
     }
 }
