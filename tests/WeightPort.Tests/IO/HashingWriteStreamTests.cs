@@ -71,7 +71,7 @@ public sealed class HashingWriteStreamTests : IDisposable
             long wholeBlocks = total / MiB * (long)MiB;
             if (directIo && DirectIoWorksIn(_dir))
             {
-                // The first blocks always go direct; later ones too unless the disk proved slower than the hash.
+                // The sampled blocks always go direct; later ones too unless the disk proved slower than the hash.
                 Assert.InRange(hashing.DirectBytes, Math.Min(wholeBlocks, DirectWritePolicy.SampleBlocks * (long)MiB), wholeBlocks);
                 Assert.Equal(0, hashing.DirectBytes % MiB);
             }
