@@ -28,9 +28,8 @@ internal static partial class LayoutDetector
         foreach (string p in Prefixes)
         {
             if (!Has(p + "encoder.weight") && !Any(k => k.StartsWith(p + "rnns.", StringComparison.Ordinal))) continue;
-            var rnn = new Regex("^" + Regex.Escape(p) + @"rnns\.\d+\.module\.weight_hh_l0(_raw)?$", RegexOptions.CultureInvariant);
-            bool v07 = Has(p + "encoder_with_dropout.embed.weight") || Any(k => rnn.Match(k) is { Success: true } m && m.Groups[1].Success);
-            bool copy = Any(k => rnn.Match(k) is { Success: true } m && !m.Groups[1].Success);
+            bool v07 = Has(p + "encoder_with_dropout.embed.weight") || Any(k => MatchAfter(RecurrentWeightKey(), k, p) is { Success: true } m && m.Groups[1].Success);
+            bool copy = Any(k => MatchAfter(RecurrentWeightKey(), k, p) is { Success: true } m && !m.Groups[1].Success);
             bool head = Any(k => k.StartsWith("1.layers.", StringComparison.Ordinal));
             switch (p)
             {
@@ -65,12 +64,11 @@ internal static partial class LayoutDetector
     public static LayoutStructure Place(FastaiLayout layout, IReadOnlyDictionary<string, TensorInfo> tensors)
     {
         var d = FastaiNameMap.Layouts[layout];
-        var layerKey = new Regex("^" + Regex.Escape(d.EncoderPrefix) + @"rnns\.(\d+)\.", RegexOptions.CultureInvariant);
         int layers = 0;
         bool bidir = false;
         foreach (string k in tensors.Keys)
         {
-            var m = layerKey.Match(k);
+            var m = MatchAfter(LayerKey(), k, d.EncoderPrefix);
             if (!m.Success) continue;
             int l = ParseIndex(m.Groups[1].Value, k);
             layers = Math.Max(layers, l + 1);
@@ -169,11 +167,10 @@ internal static partial class LayoutDetector
 
     private static List<HeadBlockIndex> NamedHead(IReadOnlyDictionary<string, TensorInfo> tensors, string prefix)
     {
-        var re = new Regex("^" + Regex.Escape(prefix) + @"(\d+)\.", RegexOptions.CultureInvariant);
         int count = 0;
         foreach (string k in tensors.Keys)
         {
-            var m = re.Match(k);
+            var m = MatchAfter(BlockKey(), k, prefix);
             if (m.Success) count = Math.Max(count, ParseIndex(m.Groups[1].Value, k) + 1);
         }
         return [.. Enumerable.Range(0, count).Select(b => new HeadBlockIndex(b, -1, -1))];
@@ -191,6 +188,22 @@ internal static partial class LayoutDetector
                 $"module index {digits} in '{key}' exceeds the limit of {MaxIndex} layers or head blocks", key: key);
         return v;
     }
+
+    /// <summary>
+    /// Matches <paramref name="pattern"/> against what follows <paramref name="prefix"/> in <paramref name="key"/> (its
+    /// <c>^</c> anchors there), so that the per-prefix patterns are source-generated instead of built at run time.
+    /// </summary>
+    private static Match MatchAfter(Regex pattern, string key, string prefix) =>
+        key.StartsWith(prefix, StringComparison.Ordinal) ? pattern.Match(key, prefix.Length, key.Length - prefix.Length) : Match.Empty;
+
+    [GeneratedRegex(@"^rnns\.\d+\.module\.weight_hh_l0(_raw)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex RecurrentWeightKey();
+
+    [GeneratedRegex(@"^rnns\.(\d+)\.", RegexOptions.CultureInvariant)]
+    private static partial Regex LayerKey();
+
+    [GeneratedRegex(@"^(\d+)\.", RegexOptions.CultureInvariant)]
+    private static partial Regex BlockKey();
 
     [GeneratedRegex(@"^rnns\.\d+\.weight_ih_l0$", RegexOptions.CultureInvariant)]
     private static partial Regex CanonicalLayerKey();
