@@ -11,7 +11,7 @@ namespace WeightPort.IO;
 /// that copy is most of the writing cost, and on virtual machines whose free memory the host reclaims it is also the
 /// most variable one: each new page-cache page can fault on the host first. Direct I/O needs the memory address, the
 /// file offset and the length to be multiples of the device's block size; callers keep to 4 KiB multiples and clear
-/// the flag for anything else. Other platforms, and file systems that refuse the flag (tmpfs), stay buffered.
+/// the flag for anything else. Other platforms, and file systems that refuse the flag, stay buffered.
 /// </remarks>
 internal static partial class DirectIo
 {
