@@ -84,9 +84,8 @@ def main():
             for name in os.listdir(tmp):
                 os.unlink(os.path.join(tmp, name))
     (r_ours, r_theirs), paired = measure([("weightport", ours), ("pytorch", theirs)], a.runs, before)
-    target = "new output each run" if a.fresh else "replacing the previous run's output"
-    if a.mode == "inspect":
-        target = "nothing written"
+    target = ("nothing written" if a.mode == "inspect" else
+              "new output each run" if a.fresh else "replacing the previous run's output")
     print(f"{a.mode} {a.file} ({size:,} bytes), {a.runs} alternating runs each after one warm-up, median wall / max peak "
           f"RSS; {target}")
     for r in (r_ours, r_theirs):

@@ -24,144 +24,95 @@ internal static class ManifestJsonWriter
             w.WriteStartObject();
             w.WriteNumber("manifest_version", manifest.ManifestVersion);
             w.WriteString("tool", manifest.Tool);
-            w.WritePropertyName("source");
-            WriteSource(w, manifest.Source);
-            w.WriteString("layout", manifest.Layout);
-            w.WritePropertyName("config");
-            WriteConfig(w, manifest.Config);
-            w.WriteStartArray("mappings");
-            foreach (var m in manifest.Mappings) WriteMapping(w, m);
-            w.WriteEndArray();
-            w.WriteStartArray("drops");
-            foreach (var d in manifest.Drops)
+            Object(w, "source", manifest.Source, s =>
             {
-                w.WriteStartObject();
+                w.WriteString("path", s.Path);
+                w.WriteNumber("size", s.Size);
+                w.WriteString("sha256", s.Sha256);
+            });
+            w.WriteString("layout", manifest.Layout);
+            Object(w, "config", manifest.Config, c =>
+            {
+                w.WriteNumber("vocab_size", c.VocabSize);
+                w.WriteNumber("emb_size", c.EmbSize);
+                w.WriteNumber("hidden_size", c.HiddenSize);
+                w.WriteNumber("layers", c.Layers);
+                w.WriteBoolean("bidirectional", c.Bidirectional);
+                w.WriteNumber("pad_token", c.PadToken);
+                w.WriteBoolean("has_decoder", c.HasDecoder);
+                w.WriteBoolean("tied", c.Tied);
+                w.WriteBoolean("decoder_bias", c.DecoderBias);
+                Array(w, "head_sizes", c.HeadSizes, size => w.WriteNumberValue(size));
+                w.WriteBoolean("head_linear_bias", c.HeadLinearBias);
+                w.WriteString("dtype", c.DType);
+            });
+            Array(w, "mappings", manifest.Mappings, item => Object(w, null, item, m =>
+            {
+                w.WriteString("source", m.Source);
+                w.WriteString("target", m.Target);
+                w.WriteString("source_dtype", m.SourceDType);
+                w.WriteString("target_dtype", m.TargetDType);
+                Array(w, "shape", m.Shape, d => w.WriteNumberValue(d));
+                w.WritePropertyName("lossless");
+                if (m.Lossless is bool lossless) w.WriteBooleanValue(lossless);
+                else w.WriteNullValue();
+            }));
+            Array(w, "drops", manifest.Drops, item => Object(w, null, item, d =>
+            {
                 w.WriteString("source", d.Source);
                 w.WriteString("reason", d.Reason);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-            w.WriteStartArray("decisions");
-            foreach (var d in manifest.Decisions) WriteDecision(w, d);
-            w.WriteEndArray();
-            w.WritePropertyName("output");
-            WriteOutput(w, manifest.Output);
-            w.WritePropertyName("vocabulary");
-            WriteVocabulary(w, manifest.Vocabulary);
+            }));
+            Array(w, "decisions", manifest.Decisions, item => Object(w, null, item, d =>
+            {
+                w.WriteString("kind", d.Kind);
+                Array(w, "keys", d.Keys, k => w.WriteStringValue(k));
+                w.WriteString("verdict", d.Verdict);
+                w.WriteString("severity", d.Severity);
+                w.WriteString("details", d.Details);
+            }));
+            Object(w, "output", manifest.Output, o =>
+            {
+                w.WriteString("path", o.Path);
+                w.WriteString("format", o.Format);
+                w.WriteNumber("size", o.Size);
+                w.WriteString("sha256", o.Sha256);
+            });
+            Object(w, "vocabulary", manifest.Vocabulary, v =>
+            {
+                w.WriteString("path", v.Path);
+                w.WriteNumber("entries", v.Entries);
+                w.WriteString("sha256", v.Sha256);
+            });
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static void WriteSource(Utf8JsonWriter w, ManifestSource? s)
+    /// <summary>An object (as a property when <paramref name="name"/> is set, else as an array element), or null as the serializer writes it.</summary>
+    private static void Object<T>(Utf8JsonWriter w, string? name, T? value, Action<T> members) where T : class
     {
-        if (s is null)
+        if (name is not null) w.WritePropertyName(name);
+        if (value is null)
         {
             w.WriteNullValue();
             return;
         }
         w.WriteStartObject();
-        w.WriteString("path", s.Path);
-        w.WriteNumber("size", s.Size);
-        w.WriteString("sha256", s.Sha256);
+        members(value);
         w.WriteEndObject();
     }
 
-    private static void WriteConfig(Utf8JsonWriter w, ManifestConfig? c)
+    /// <summary>An array property, or null as the serializer writes it.</summary>
+    private static void Array<T>(Utf8JsonWriter w, string name, IEnumerable<T>? values, Action<T> element)
     {
-        if (c is null)
+        w.WritePropertyName(name);
+        if (values is null)
         {
             w.WriteNullValue();
             return;
         }
-        w.WriteStartObject();
-        w.WriteNumber("vocab_size", c.VocabSize);
-        w.WriteNumber("emb_size", c.EmbSize);
-        w.WriteNumber("hidden_size", c.HiddenSize);
-        w.WriteNumber("layers", c.Layers);
-        w.WriteBoolean("bidirectional", c.Bidirectional);
-        w.WriteNumber("pad_token", c.PadToken);
-        w.WriteBoolean("has_decoder", c.HasDecoder);
-        w.WriteBoolean("tied", c.Tied);
-        w.WriteBoolean("decoder_bias", c.DecoderBias);
-        w.WritePropertyName("head_sizes");
-        if (c.HeadSizes is null) w.WriteNullValue();
-        else
-        {
-            w.WriteStartArray();
-            foreach (int size in c.HeadSizes) w.WriteNumberValue(size);
-            w.WriteEndArray();
-        }
-        w.WriteBoolean("head_linear_bias", c.HeadLinearBias);
-        w.WriteString("dtype", c.DType);
-        w.WriteEndObject();
-    }
-
-    private static void WriteMapping(Utf8JsonWriter w, ManifestMapping m)
-    {
-        w.WriteStartObject();
-        w.WriteString("source", m.Source);
-        w.WriteString("target", m.Target);
-        w.WriteString("source_dtype", m.SourceDType);
-        w.WriteString("target_dtype", m.TargetDType);
-        w.WritePropertyName("shape");
-        if (m.Shape is null) w.WriteNullValue();
-        else
-        {
-            w.WriteStartArray();
-            foreach (long d in m.Shape) w.WriteNumberValue(d);
-            w.WriteEndArray();
-        }
-        w.WritePropertyName("lossless");
-        if (m.Lossless is bool lossless) w.WriteBooleanValue(lossless);
-        else w.WriteNullValue();
-        w.WriteEndObject();
-    }
-
-    private static void WriteDecision(Utf8JsonWriter w, ManifestDecision d)
-    {
-        w.WriteStartObject();
-        w.WriteString("kind", d.Kind);
-        w.WritePropertyName("keys");
-        if (d.Keys is null) w.WriteNullValue();
-        else
-        {
-            w.WriteStartArray();
-            foreach (string k in d.Keys) w.WriteStringValue(k);
-            w.WriteEndArray();
-        }
-        w.WriteString("verdict", d.Verdict);
-        w.WriteString("severity", d.Severity);
-        w.WriteString("details", d.Details);
-        w.WriteEndObject();
-    }
-
-    private static void WriteOutput(Utf8JsonWriter w, ManifestOutput? o)
-    {
-        if (o is null)
-        {
-            w.WriteNullValue();
-            return;
-        }
-        w.WriteStartObject();
-        w.WriteString("path", o.Path);
-        w.WriteString("format", o.Format);
-        w.WriteNumber("size", o.Size);
-        w.WriteString("sha256", o.Sha256);
-        w.WriteEndObject();
-    }
-
-    private static void WriteVocabulary(Utf8JsonWriter w, ManifestVocabulary? v)
-    {
-        if (v is null)
-        {
-            w.WriteNullValue();
-            return;
-        }
-        w.WriteStartObject();
-        w.WriteString("path", v.Path);
-        w.WriteNumber("entries", v.Entries);
-        w.WriteString("sha256", v.Sha256);
-        w.WriteEndObject();
+        w.WriteStartArray();
+        foreach (var v in values) element(v);
+        w.WriteEndArray();
     }
 }

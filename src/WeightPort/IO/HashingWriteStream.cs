@@ -129,7 +129,10 @@ public sealed class HashingWriteStream : Stream, IBufferWriter<byte>
     /// <inheritdoc />
     public override long Position { get => BytesWritten; set => throw new NotSupportedException(); }
 
-    /// <summary>Writes out everything written so far and waits for it (the rest of the file is then written buffered).</summary>
+    /// <summary>
+    /// Writes out everything written so far and waits for it. Unless that is a whole number of 4 KiB units, what follows
+    /// goes through the page cache.
+    /// </summary>
     public override void Flush()
     {
         if (_sha256 is not null) return;
