@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Globalization;
 
 namespace WeightPort.Fastai;
@@ -12,30 +11,31 @@ public static class FastaiNameMap
 {
     // Target names: the fields of the C# AWD-LSTM module (COMMON.md). A null target means the role is dropped, for the
     // stated reason, after the check in RedundancyValidator.
-    private static readonly FrozenDictionary<FastaiRole, (string? Target, string? DropReason)> Targets =
-        new Dictionary<FastaiRole, (string?, string?)>
-        {
-            [FastaiRole.Embedding] = ("encoder.weight", null),
-            [FastaiRole.EmbeddingCopy] = (null, "EmbeddingDropout alias of encoder.weight (the same nn.Embedding); stored once"),
-            [FastaiRole.WeightIh] = ("rnns.{layer}.weight_ih_l0", null),
-            [FastaiRole.WeightHh] = ("rnns.{layer}.weight_hh_l0", null),
-            [FastaiRole.WeightHhCopy] = (null, "WeightDropout's derived copy of weight_hh_l0_raw; the raw matrix is used"),
-            [FastaiRole.BiasIh] = ("rnns.{layer}.bias_ih_l0", null),
-            [FastaiRole.BiasHh] = ("rnns.{layer}.bias_hh_l0", null),
-            [FastaiRole.WeightIhReverse] = ("rnns.{layer}.weight_ih_l0_reverse", null),
-            [FastaiRole.WeightHhReverse] = ("rnns.{layer}.weight_hh_l0_reverse", null),
-            [FastaiRole.BiasIhReverse] = ("rnns.{layer}.bias_ih_l0_reverse", null),
-            [FastaiRole.BiasHhReverse] = ("rnns.{layer}.bias_hh_l0_reverse", null),
-            [FastaiRole.DecoderWeight] = ("decoder.weight", null),
-            [FastaiRole.DecoderBias] = ("decoder.bias", null),
-            [FastaiRole.HeadBnWeight] = ("head.{block}.bn.weight", null),
-            [FastaiRole.HeadBnBias] = ("head.{block}.bn.bias", null),
-            [FastaiRole.HeadBnRunningMean] = ("head.{block}.bn.running_mean", null),
-            [FastaiRole.HeadBnRunningVar] = ("head.{block}.bn.running_var", null),
-            [FastaiRole.HeadBnNumBatchesTracked] = ("head.{block}.bn.num_batches_tracked", null),
-            [FastaiRole.HeadLinearWeight] = ("head.{block}.linear.weight", null),
-            [FastaiRole.HeadLinearBias] = ("head.{block}.linear.bias", null),
-        }.ToFrozenDictionary();
+    // (A switch rather than a dictionary keyed by the enum: enum-keyed dictionaries are JIT-compiled at every start.)
+    private static (string? Target, string? DropReason) Targets(FastaiRole role) => role switch
+    {
+        FastaiRole.Embedding => ("encoder.weight", null),
+        FastaiRole.EmbeddingCopy => (null, "EmbeddingDropout alias of encoder.weight (the same nn.Embedding); stored once"),
+        FastaiRole.WeightIh => ("rnns.{layer}.weight_ih_l0", null),
+        FastaiRole.WeightHh => ("rnns.{layer}.weight_hh_l0", null),
+        FastaiRole.WeightHhCopy => (null, "WeightDropout's derived copy of weight_hh_l0_raw; the raw matrix is used"),
+        FastaiRole.BiasIh => ("rnns.{layer}.bias_ih_l0", null),
+        FastaiRole.BiasHh => ("rnns.{layer}.bias_hh_l0", null),
+        FastaiRole.WeightIhReverse => ("rnns.{layer}.weight_ih_l0_reverse", null),
+        FastaiRole.WeightHhReverse => ("rnns.{layer}.weight_hh_l0_reverse", null),
+        FastaiRole.BiasIhReverse => ("rnns.{layer}.bias_ih_l0_reverse", null),
+        FastaiRole.BiasHhReverse => ("rnns.{layer}.bias_hh_l0_reverse", null),
+        FastaiRole.DecoderWeight => ("decoder.weight", null),
+        FastaiRole.DecoderBias => ("decoder.bias", null),
+        FastaiRole.HeadBnWeight => ("head.{block}.bn.weight", null),
+        FastaiRole.HeadBnBias => ("head.{block}.bn.bias", null),
+        FastaiRole.HeadBnRunningMean => ("head.{block}.bn.running_mean", null),
+        FastaiRole.HeadBnRunningVar => ("head.{block}.bn.running_var", null),
+        FastaiRole.HeadBnNumBatchesTracked => ("head.{block}.bn.num_batches_tracked", null),
+        FastaiRole.HeadLinearWeight => ("head.{block}.linear.weight", null),
+        FastaiRole.HeadLinearBias => ("head.{block}.linear.bias", null),
+        _ => throw new ArgumentOutOfRangeException(nameof(role), role, "unknown role"),
+    };
 
     /// <summary>Canonical order of the roles inside one layer (TorchSharp's LSTM order: weights, biases, then reverse).</summary>
     internal static readonly FastaiRole[] LayerRoles =
@@ -180,8 +180,8 @@ public static class FastaiNameMap
     ];
 
     /// <summary>Every layout, as the composition of its tables.</summary>
-    internal static readonly FrozenDictionary<FastaiLayout, LayoutDescriptor> Layouts = new LayoutDescriptor[]
-    {
+    internal static readonly LayoutDescriptor[] Layouts =
+    [
         new(FastaiLayout.Canonical, "", EncoderCanonical, DecoderCanonical, HeadCanonical, HeadStyle.Named),
         new(FastaiLayout.LanguageModelV07, "0.", EncoderV07, DecoderSequential, [], HeadStyle.None),
         new(FastaiLayout.LanguageModelV1, "0.", EncoderV1, DecoderSequential, [], HeadStyle.None),
@@ -192,13 +192,17 @@ public static class FastaiNameMap
         new(FastaiLayout.ClassifierV07, "0.", EncoderV07, [], HeadV07, HeadStyle.Named),
         new(FastaiLayout.ClassifierV1, "0.module.", EncoderV1, [], HeadV1, HeadStyle.Flat),
         new(FastaiLayout.ClassifierV2, "0.module.", EncoderV2, [], HeadV2, HeadStyle.Nested),
-    }.ToFrozenDictionary(d => d.Layout);
+    ];
+
+    /// <summary>The descriptor of <paramref name="layout"/>.</summary>
+    internal static LayoutDescriptor Descriptor(FastaiLayout layout) =>
+        Array.Find(Layouts, d => d.Layout == layout) ?? throw new ArgumentOutOfRangeException(nameof(layout), layout, "no descriptor");
 
     /// <summary>The canonical target name template of <paramref name="role"/> (with <c>{layer}</c>/<c>{block}</c>), or null when the role is always dropped.</summary>
-    public static string? TargetTemplate(FastaiRole role) => Targets[role].Target;
+    public static string? TargetTemplate(FastaiRole role) => Targets(role).Target;
 
     /// <summary>Why <paramref name="role"/> is dropped, or null when it is written.</summary>
-    public static string? DropReason(FastaiRole role) => Targets[role].DropReason;
+    public static string? DropReason(FastaiRole role) => Targets(role).DropReason;
 
     /// <summary>The canonical name of <paramref name="role"/> for layer or head block <paramref name="index"/>.</summary>
     /// <exception cref="ArgumentException">The role is always dropped.</exception>
@@ -220,7 +224,7 @@ public static class FastaiNameMap
     /// Expands <paramref name="layout"/>'s tables for <paramref name="layers"/> layers, one or two directions and the
     /// given head blocks into source name → role. Fails on a collision, which would be a table bug.
     /// </summary>
-    internal static FrozenDictionary<string, MappedName> Expand(LayoutDescriptor layout, int layers, bool bidirectional, IReadOnlyList<HeadBlockIndex> head)
+    internal static Dictionary<string, MappedName> Expand(LayoutDescriptor layout, int layers, bool bidirectional, IReadOnlyList<HeadBlockIndex> head)
     {
         var map = new Dictionary<string, MappedName>(StringComparer.Ordinal);
         void Add(string name, MappedName m)
@@ -245,7 +249,9 @@ public static class FastaiNameMap
             foreach (var e in layout.Head)
                 Add(Fill(e.Template, layout.EncoderPrefix, -1, b.Block, b.BnIndex, b.LinearIndex), new(e.Role, b.Block, e.Presence));
         }
-        return map.ToFrozenDictionary(StringComparer.Ordinal);
+        // Not frozen: the map serves one checkpoint's few dozen lookups, and freezing it (choosing a hash strategy, plus
+        // JIT-compiling the frozen collection's code for this value type) took longer than all of them.
+        return map;
     }
 
     private static string Fill(string template, string prefix, int layer, int block, int bn, int lin)

@@ -7,7 +7,7 @@ namespace WeightPort.Fastai;
 internal sealed record LayoutDescriptor(
     FastaiLayout Layout,
     string EncoderPrefix,
-    IReadOnlyList<AliasEntry> Encoder,
-    IReadOnlyList<AliasEntry> Decoder,
-    IReadOnlyList<AliasEntry> Head,
+    AliasEntry[] Encoder,
+    AliasEntry[] Decoder,
+    AliasEntry[] Head,
     HeadStyle HeadStyle);

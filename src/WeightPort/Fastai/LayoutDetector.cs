@@ -63,7 +63,7 @@ internal static partial class LayoutDetector
     /// <exception cref="CheckpointFormatException">Unexpected or missing keys, listed.</exception>
     public static LayoutStructure Place(FastaiLayout layout, IReadOnlyDictionary<string, TensorInfo> tensors)
     {
-        var d = FastaiNameMap.Layouts[layout];
+        var d = FastaiNameMap.Descriptor(layout);
         int layers = 0;
         bool bidir = false;
         foreach (string k in tensors.Keys)
@@ -86,9 +86,19 @@ internal static partial class LayoutDetector
                 $"layout '{layout.Id()}' needs LSTM layers '{d.EncoderPrefix}rnns.N.…' but the checkpoint has none; keys: " + ListNames([.. tensors.Keys]));
 
         var map = FastaiNameMap.Expand(d, layers, bidir, head);
-        var unexpected = tensors.Keys.Where(k => !map.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
-        var missing = map.Where(kv => kv.Value.Presence == AliasPresence.Required && !tensors.ContainsKey(kv.Key))
-            .Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
+        // Loops rather than LINQ: LINQ over the map's (string, struct) pairs is JIT-compiled at every start.
+        var unexpected = new List<string>();
+        foreach (string k in tensors.Keys)
+        {
+            if (!map.ContainsKey(k)) unexpected.Add(k);
+        }
+        unexpected.Sort(StringComparer.Ordinal);
+        var missing = new List<string>();
+        foreach (var (k, m) in map)
+        {
+            if (m.Presence == AliasPresence.Required && !tensors.ContainsKey(k)) missing.Add(k);
+        }
+        missing.Sort(StringComparer.Ordinal);
         if (unexpected.Count > 0 || missing.Count > 0)
         {
             string shape = $"{layers} layer{(layers == 1 ? "" : "s")}, {(bidir ? "bidirectional" : "unidirectional")}" +

@@ -1,5 +1,3 @@
-using System.Collections.Frozen;
-
 namespace WeightPort.Fastai;
 
 /// <summary>A placed layout: its tables, the layer count, direction, head blocks and the expanded name map.</summary>
@@ -8,4 +6,4 @@ internal sealed record LayoutStructure(
     int Layers,
     bool Bidirectional,
     IReadOnlyList<HeadBlockIndex> Head,
-    FrozenDictionary<string, MappedName> Map);
+    IReadOnlyDictionary<string, MappedName> Map);

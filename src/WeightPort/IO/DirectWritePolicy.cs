@@ -61,7 +61,14 @@ internal sealed class DirectWritePolicy
     private static double Median(long[] samples)
     {
         var sorted = (long[])samples.Clone();
-        Array.Sort(sorted);
+        // Insertion sort of 16 values: Array.Sort<long> would be JIT-compiled on every run for this one call.
+        for (int i = 1; i < sorted.Length; i++)
+        {
+            long v = sorted[i];
+            int j = i - 1;
+            for (; j >= 0 && sorted[j] > v; j--) sorted[j + 1] = sorted[j];
+            sorted[j + 1] = v;
+        }
         int mid = sorted.Length / 2;
         return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2.0;
     }

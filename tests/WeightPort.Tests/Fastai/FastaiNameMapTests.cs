@@ -9,7 +9,7 @@ public sealed class FastaiNameMapTests
     [Fact]
     public void Expand_EveryLayoutAndShape_NoCollisionsAndEveryTargetUnique()
     {
-        foreach (var (layout, d) in FastaiNameMap.Layouts)
+        foreach (var d in FastaiNameMap.Layouts)
         {
             for (int layers = 1; layers <= 4; layers++)
             {
@@ -35,6 +35,17 @@ public sealed class FastaiNameMapTests
     }
 
     [Fact]
+    public void Layouts_EveryLayout_ExactlyOneDescriptor()
+    {
+        foreach (var layout in Enum.GetValues<FastaiLayout>().Where(l => l != FastaiLayout.Passthrough))
+        {
+            Assert.Single(FastaiNameMap.Layouts, d => d.Layout == layout);
+            Assert.Equal(layout, FastaiNameMap.Descriptor(layout).Layout);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => FastaiNameMap.Descriptor(FastaiLayout.Passthrough));
+    }
+
+    [Fact]
     public void TargetName_Roles_CanonicalNames()
     {
         Assert.Equal("rnns.2.weight_hh_l0", FastaiNameMap.TargetName(FastaiRole.WeightHh, 2));
@@ -48,7 +59,7 @@ public sealed class FastaiNameMapTests
     [Fact]
     public void Expand_RecurrentWeight_AlwaysFromRawInFastaiLayouts()
     {
-        foreach (var (layout, d) in FastaiNameMap.Layouts.Where(kv => kv.Key != FastaiLayout.Canonical))
+        foreach (var d in FastaiNameMap.Layouts.Where(d => d.Layout != FastaiLayout.Canonical))
         {
             var map = FastaiNameMap.Expand(d, 2, false, []);
             var hh = map.Where(kv => kv.Value.Role == FastaiRole.WeightHh).Select(kv => kv.Key).ToList();

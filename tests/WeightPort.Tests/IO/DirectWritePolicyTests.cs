@@ -28,6 +28,14 @@ public sealed class DirectWritePolicyTests
     }
 
     [Fact]
+    public void TheMedianIsOfTheSortedSample_NotTheMiddleOfTheArrivalOrder()
+    {
+        // Nine slow writes and seven fast ones, the fast ones arriving in the middle: the median is slow.
+        long[] writes = [300, 300, 300, 300, 300, 300, 300, 100, 100, 300, 300, 100, 100, 100, 100, 100];
+        Assert.False(Feed(Enumerable.Repeat(100L, N), writes).KeepDirect);
+    }
+
+    [Fact]
     public void BeforeTheSampleIsComplete_KeepsDirect_HoweverSlow()
     {
         var policy = Feed(Enumerable.Repeat(1L, N - 1), Enumerable.Repeat(1_000_000L, N + 5));

@@ -8,7 +8,7 @@ namespace WeightPort.Tests.IO;
 /// <summary>The write-behind hashing stream: same bytes out, same digest as hashing them at once, failures surface.</summary>
 public sealed class HashingWriteStreamTests : IDisposable
 {
-    private const int MiB = 1 << 20;
+    private const int Block = HashingWriteStream.BlockBytes;
     private readonly string _dir = Directory.CreateTempSubdirectory("wp-hashing").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -16,9 +16,9 @@ public sealed class HashingWriteStreamTests : IDisposable
     [Theory]
     [InlineData(0, 1)]
     [InlineData(1, 1)]
-    [InlineData(1 << 20, 1 << 20)]          // exactly one staging block
-    [InlineData((9 << 20) + 12_345, 65_537)] // more blocks than the pool holds, writes straddling block edges
-    [InlineData((5 << 20) + 3, 3 << 20)]     // single writes larger than a block
+    [InlineData(Block, Block)]                // exactly one staging block
+    [InlineData(5 * Block + 12_345, 65_537)]  // more blocks than the ring holds, writes straddling block edges
+    [InlineData(2 * Block + 3, Block + 4_099)] // single writes larger than a block
     public void Write_AnySizesAndChunking_PassesBytesThroughAndHashesThemInOrder(int total, int chunk)
     {
         var data = new byte[total];
@@ -55,10 +55,10 @@ public sealed class HashingWriteStreamTests : IDisposable
     [Theory]
     [InlineData(0, true)]
     [InlineData(1, true)]
-    [InlineData(MiB, true)]
-    [InlineData(8 * MiB, true)]             // whole blocks only: the file ends aligned
-    [InlineData(9 * MiB + 12_345, true)]    // nine direct blocks and a buffered tail
-    [InlineData(9 * MiB + 12_345, false)]
+    [InlineData(Block, true)]
+    [InlineData(2 * Block, true)]             // whole blocks only: the file ends aligned
+    [InlineData(3 * Block + 12_345, true)]    // three direct blocks and a buffered tail
+    [InlineData(3 * Block + 12_345, false)]
     public void File_WritesEveryByteAtItsOffset_WholeBlocksDirectWhereTheFileSystemAllowsIt(int total, bool directIo)
     {
         var data = RandomBytes(total, seed: total);
@@ -68,12 +68,12 @@ public sealed class HashingWriteStreamTests : IDisposable
             using var hashing = new HashingWriteStream(handle, directIo);
             for (int at = 0; at < total; at += 65_537) hashing.Write(data.AsSpan(at, Math.Min(65_537, total - at)));
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), hashing.FinishSha256());
-            long wholeBlocks = total / MiB * (long)MiB;
+            long wholeBlocks = total / Block * (long)Block;
             if (directIo && DirectIoWorksIn(_dir))
             {
                 // The sampled blocks always go direct; later ones too unless the disk proved slower than the hash.
-                Assert.InRange(hashing.DirectBytes, Math.Min(wholeBlocks, DirectWritePolicy.SampleBlocks * (long)MiB), wholeBlocks);
-                Assert.Equal(0, hashing.DirectBytes % MiB);
+                Assert.InRange(hashing.DirectBytes, Math.Min(wholeBlocks, DirectWritePolicy.SampleBlocks * (long)Block), wholeBlocks);
+                Assert.Equal(0, hashing.DirectBytes % Block);
             }
             else Assert.Equal(0, hashing.DirectBytes);
             hashing.Dispose();
@@ -89,7 +89,7 @@ public sealed class HashingWriteStreamTests : IDisposable
         // The converter commits (and so closes) the file before the stream's using block ends.
         var handle = File.OpenHandle(Path.Combine(_dir, "closed.bin"), FileMode.CreateNew, FileAccess.Write);
         var hashing = new HashingWriteStream(handle, directIo: true);
-        hashing.Write(new byte[2 * MiB]);
+        hashing.Write(new byte[2 * Block]);
         handle.Dispose();
         hashing.Dispose();
     }
@@ -97,18 +97,18 @@ public sealed class HashingWriteStreamTests : IDisposable
     [Fact]
     public void Flush_MidWay_WritesWhatCameBefore_AndTheRestStillArrivesInOrder()
     {
-        var data = RandomBytes(3 * MiB + 777, seed: 5);
+        var data = RandomBytes(3 * Block + 777, seed: 5);
         string path = Path.Combine(_dir, "flushed.bin");
         using (var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite))
         {
             using var hashing = new HashingWriteStream(handle, directIo: true);
-            hashing.Write(data.AsSpan(0, MiB + 100));
+            hashing.Write(data.AsSpan(0, Block + 100));
             hashing.Flush();
             // Everything before the flush is on the file now, although the block was not full.
-            var head = new byte[MiB + 100];
+            var head = new byte[Block + 100];
             Assert.Equal(head.Length, RandomAccess.Read(handle, head, 0));
-            Assert.Equal(data.AsSpan(0, MiB + 100).ToArray(), head);
-            hashing.Write(data.AsSpan(MiB + 100));
+            Assert.Equal(data.AsSpan(0, Block + 100).ToArray(), head);
+            hashing.Write(data.AsSpan(Block + 100));
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), hashing.FinishSha256());
         }
         Assert.Equal(data, File.ReadAllBytes(path));
@@ -117,7 +117,7 @@ public sealed class HashingWriteStreamTests : IDisposable
     [Fact]
     public void BufferWriter_GetSpanAndAdvance_MixWithWrite()
     {
-        var data = RandomBytes(5 * MiB + 3, seed: 9);
+        var data = RandomBytes(5 * Block + 3, seed: 9);
         using var sink = new MemoryStream();
         using var hashing = new HashingWriteStream(sink);
         int at = 0;
@@ -132,7 +132,7 @@ public sealed class HashingWriteStreamTests : IDisposable
                 continue;
             }
             var span = hashing.GetSpan(n);
-            Assert.InRange(span.Length, 1, MiB);
+            Assert.InRange(span.Length, 1, Block);
             n = Math.Min(n, span.Length);
             data.AsSpan(at, n).CopyTo(span);
             hashing.Advance(n);
@@ -140,7 +140,7 @@ public sealed class HashingWriteStreamTests : IDisposable
         }
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(data)), hashing.FinishSha256());
         Assert.Equal(data, sink.ToArray());
-        Assert.Throws<ArgumentOutOfRangeException>(() => new HashingWriteStream(Stream.Null).Advance(MiB + 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HashingWriteStream(Stream.Null).Advance(Block + 1));
     }
 
     [Fact]
@@ -152,7 +152,7 @@ public sealed class HashingWriteStreamTests : IDisposable
         var hashing = new HashingWriteStream(sink);
         var producing = Task.Run(() =>
         {
-            var block = new byte[MiB];
+            var block = new byte[Block];
             for (int i = 0; i < 40; i++) hashing.Write(block);
             return hashing.FinishSha256();
         });
@@ -162,6 +162,32 @@ public sealed class HashingWriteStreamTests : IDisposable
         // Later calls keep failing the same way, and Dispose returns.
         Assert.Throws<IOException>(() => hashing.Write([1]));
         hashing.Dispose();
+    }
+
+    [Fact]
+    public void AfterDispose_TheStagingMemoryIsNoLongerHandedOut()
+    {
+        // The blocks are native memory, freed by Dispose: a span handed out afterwards would point at freed memory.
+        var hashing = new HashingWriteStream(Stream.Null);
+        hashing.Write(new byte[Block + 1]);
+        hashing.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => hashing.GetSpan());
+        Assert.Throws<ObjectDisposedException>(() => hashing.GetMemory());
+        Assert.Throws<ObjectDisposedException>(() => hashing.Write([1]));
+        Assert.Throws<ObjectDisposedException>(() => hashing.Advance(0));
+        hashing.Dispose();
+    }
+
+    [Fact]
+    public void StagingBlocks_AreNotManagedAllocations()
+    {
+        // Managed (pinned) blocks counted against the GC's budget and set off full collections mid-conversion.
+        using var hashing = new HashingWriteStream(Stream.Null);
+        var chunk = new byte[65_536];
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 6 * Block / chunk.Length; i++) hashing.Write(chunk);
+        hashing.FinishSha256();
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, Block / 4);
     }
 
     [Fact]
