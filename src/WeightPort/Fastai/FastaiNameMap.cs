@@ -4,7 +4,7 @@ namespace WeightPort.Fastai;
 
 /// <summary>
 /// The name map as data (docs/name-map.md): one target table (role → canonical name or drop reason) and one alias table
-/// per source layout (role ← source name), expanded once per layer count and head structure into a frozen dictionary.
+/// per source layout (role ← source name), expanded once per layer count and head structure into a dictionary.
 /// A name that is not in the expansion is an error that lists itself; nothing is renamed by string replacement.
 /// </summary>
 public static class FastaiNameMap
