@@ -15,7 +15,8 @@ namespace WeightPort.IO;
 /// <para>
 /// Written bytes are staged in a few 4 MiB blocks. One background task hashes the blocks in order while another writes
 /// them, so hashing (about 2 GB/s with SHA instructions) and writing overlap each other and the caller. When every
-/// block is waiting, <see cref="Write(ReadOnlySpan{byte})"/> waits, which bounds the memory to those blocks.
+/// block is waiting, <see cref="Write(ReadOnlySpan{byte})"/> waits, which bounds the memory to those blocks. The blocks
+/// are native memory: dispose the stream to release them.
 /// </para>
 /// <para>
 /// Over a file handle, full blocks are written with direct I/O where the platform and file system allow it (see
