@@ -13,7 +13,6 @@ No tar checkpoint from the ecosystem was available, so this builds one by hand f
 The file is then loaded with real torch.load (1.13 still reads tar files) and what it returns is written to the
 expected JSON in the corpus's EXPECTED.json convention. Run: /usr/bin/python3 tools/make_tar_fixture.py
 """
-import hashlib
 import io
 import json
 import os
@@ -22,6 +21,8 @@ import struct
 import tarfile
 
 import torch
+
+from torch_describe import describe  # tools/ is on sys.path when this runs as a script
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixtures')
 
@@ -84,22 +85,6 @@ def add(tar, name, data):
     tar.addfile(info, io.BytesIO(data))
 
 
-def describe(value, groups):
-    if isinstance(value, torch.Tensor):
-        key = value.storage().data_ptr()
-        groups.setdefault(key, len(groups))
-        data = value.contiguous().numpy().tobytes()
-        return {'tensor': {'dtype': str(value.dtype).replace('torch.', ''), 'shape': list(value.shape),
-                           'stride': list(value.stride()), 'storage_offset': value.storage_offset(),
-                           'storage_group': groups[key], 'sha256': hashlib.sha256(data).hexdigest(),
-                           'first': value.flatten()[:8].tolist()}}
-    if isinstance(value, dict):
-        return {'dict': [[k, describe(v, groups)] for k, v in value.items()]}
-    if isinstance(value, list):
-        return {'list': [describe(v, groups) for v in value]}
-    return value
-
-
 def main():
     os.makedirs(ROOT, exist_ok=True)
     path = os.path.join(ROOT, 'legacy_tar.pt')
@@ -108,9 +93,7 @@ def main():
         add(tar, 'tensors', tensors_member())
         add(tar, 'pickle', pickle_member())
     loaded = torch.load(path)
-    # Storage groups by the root storage's address: views share their root's group (they share its memory).
-    groups = {}
-    expected = {'loaded_by': f'torch {torch.__version__} torch.load', 'value': describe(loaded, groups)}
+    expected = {'loaded_by': f'torch {torch.__version__} torch.load', 'value': describe(loaded)}
     with open(os.path.join(ROOT, 'legacy_tar.expected.json'), 'w') as f:
         json.dump(expected, f, indent=1)
     print(path, os.path.getsize(path), 'bytes')
