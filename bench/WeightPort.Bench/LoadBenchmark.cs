@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using WeightPort.Compute.Cpu;
+using WeightPort.Conversion;
 using WeightPort.Fastai;
 using WeightPort.Model;
 
@@ -18,8 +19,8 @@ internal static class LoadBenchmark
         var clock = Stopwatch.StartNew();
         using var backend = CpuBackend.Create();
         using var checkpoint = FastaiCheckpoint.Open(path);
-        var plan = checkpoint.CreatePlan();
-        var weights = plan.ToAwdLstmWeights();
+        var plan = ConversionPlan.Create(checkpoint);
+        var weights = AwdLstmWeights.FromPlan(plan);
         if (copy) weights = Copied(weights);
         using var model = AwdLstm.FromWeights(weights, backend);
         double loadMs = clock.Elapsed.TotalMilliseconds;

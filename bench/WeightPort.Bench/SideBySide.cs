@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using WeightPort.Compute.Cpu;
+using WeightPort.Fastai;
 using WeightPort.Model;
 
 namespace WeightPort.Bench;

@@ -1,3 +1,5 @@
+using WeightPort.Formats;
+
 namespace WeightPort.Fuzz;
 
 /// <summary>One reader under fuzz.</summary>

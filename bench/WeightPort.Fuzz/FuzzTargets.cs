@@ -1,8 +1,10 @@
-using WeightPort.Pickle;
-using WeightPort.Safetensors;
+using WeightPort.Formats.Pickle;
+using WeightPort.Formats.Safetensors;
+using WeightPort.Formats.Torch;
+using WeightPort.Formats.TorchSharp;
+using WeightPort.Formats;
+using WeightPort.IO;
 using WeightPort.Tensors;
-using WeightPort.Torch;
-using WeightPort.TorchSharp;
 
 namespace WeightPort.Fuzz;
 

@@ -1,3 +1,4 @@
+using WeightPort.Formats;
 using WeightPort.Tensors;
 
 namespace WeightPort.Fuzz;

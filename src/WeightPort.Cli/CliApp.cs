@@ -43,7 +43,8 @@ internal static class CliApp
     /// <summary>The exit code and message for an exception that reached the top; unknown types are bugs.</summary>
     internal static (int Code, string Message) Describe(Exception ex) => ex switch
     {
-        CheckpointFormatException => (ExitCodes.BadInput, $"error: {ex.Message}"),
+        CheckpointFormatException => (ExitCodes.BadInput, $"error: {LibraryTerms.ToFlags(ex.Message)}"),
+        OutputExistsException o => (ExitCodes.Usage, $"error: '{o.FilePath}' exists; use --force to overwrite it"),
         FileNotFoundException f => (ExitCodes.BadInput, $"error: file not found: '{f.FileName ?? f.Message}'"),
         DirectoryNotFoundException => (ExitCodes.BadInput, $"error: {ex.Message}"),
         UsageException => (ExitCodes.Usage, $"error: {ex.Message}"),

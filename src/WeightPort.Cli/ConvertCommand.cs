@@ -2,7 +2,7 @@ using System.CommandLine;
 using WeightPort.Cli.Rendering;
 using WeightPort.Conversion;
 using WeightPort.Fastai;
-using WeightPort.Pickle;
+using WeightPort.Formats.Pickle;
 using WeightPort.Tensors;
 
 namespace WeightPort.Cli;
@@ -61,7 +61,7 @@ internal static class ConvertCommand
             // Hashing the source for the manifest reads the whole file; start it now so that it overlaps validation.
             var sourceHash = parse.GetValue(dryRun) ? null : Task.Run(() => ManifestSource.FromFile(inPath));
             using var checkpoint = FastaiCheckpoint.Open(inPath, new FastaiOptions { Layout = forced, AllowEmbeddingMismatch = parse.GetValue(allowMismatch) });
-            var plan = checkpoint.CreatePlan(options);
+            var plan = ConversionPlan.Create(checkpoint, options);
             var report = new ConvertReport(checkpoint, plan, target, parse.GetValue(input)!.ToString());
             if (parse.GetValue(dryRun))
             {
@@ -77,7 +77,7 @@ internal static class ConvertCommand
             }
             bool showProgress = context.Interactive && !jsonOut && new FileInfo(inPath).Length > ProgressThreshold;
             var progress = showProgress ? new ProgressLine(context.Error, "writing") : null;
-            var result = CheckpointConverter.Write(plan, target, checkpoint.Checkpoint.Tensors.Count, itos, progress, sourceHash);
+            var result = CheckpointConverter.Write(plan, target, progress, sourceHash);
             if (jsonOut) report.WriteJson(context.Out, result);
             else report.WriteText(context.Out, result);
             return ExitCodes.Ok;

@@ -19,7 +19,7 @@ internal sealed class ConvertReport(FastaiCheckpoint checkpoint, ConversionPlan 
         o.WriteLine();
         o.WriteLine("decisions:");
         foreach (var d in plan.Decisions)
-            o.WriteLine($"  {Mark(d.Severity)} {KindName(d.Kind),-15} {d.Verdict,-16} {d.Details}");
+            o.WriteLine($"  {Mark(d.Severity)} {KindName(d.Kind),-15} {d.Verdict,-16} {LibraryTerms.ToFlags(d.Details)}");
         o.WriteLine();
         o.WriteLine("mapping:");
         var map = new TextTable("target", "source", "dtype", "shape", "bytes").AlignRight(4);
@@ -33,7 +33,7 @@ internal sealed class ConvertReport(FastaiCheckpoint checkpoint, ConversionPlan 
         {
             o.WriteLine();
             o.WriteLine("dropped:");
-            foreach (var d in plan.Dropped) o.WriteLine($"  {d.SourcePath}: {d.Reason}");
+            foreach (var d in plan.Dropped) o.WriteLine($"  {d.SourcePath}: {LibraryTerms.ToFlags(d.Reason)}");
         }
         o.WriteLine();
         if (result is null)

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using WeightPort.Cli.Rendering;
-using WeightPort.Inspection;
+using WeightPort.Formats;
 using WeightPort.Tensors;
 
 namespace WeightPort.Cli;

@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using WeightPort.Cli.Rendering;
-using WeightPort.Compute;
 using WeightPort.Compute.Cpu;
 using WeightPort.Compute.Cuda;
+using WeightPort.Compute;
 using WeightPort.Fastai;
 using WeightPort.Model;
+using WeightPort.Tensors;
 using WeightPort.Verification;
 
 namespace WeightPort.Cli;
@@ -36,13 +37,7 @@ internal static class VerifyCommand
         command.SetAction(parse =>
         {
             string path = parse.GetValue(checkpoint)!.FullName;
-            var tolerance = Tolerance.Default with { Absolute = parse.GetValue(atol), Relative = parse.GetValue(rtol), MinTop1Agreement = parse.GetValue(minTop1) };
-            var options = new FastaiOptions { AllowEmbeddingMismatch = parse.GetValue(allowMismatch) };
             var cpuBlas = parse.GetValue(blas) switch { "openblas" => CpuBlas.OpenBlas, "managed" => CpuBlas.Managed, _ => CpuBlas.Auto };
-            string? refPath = parse.GetValue(reference)?.FullName;
-            if (refPath is null && AwdLstmLoader.ReadManifest(path) is null)
-                throw new UsageException($"nothing to verify '{parse.GetValue(checkpoint)}' against: pass --reference REF.pt (tools/make_reference.py), or verify a converted file whose manifest is beside it");
-
             var (backend, note) = SelectBackend(parse.GetValue(device)!, cpuBlas);
             if (backend is null)
             {
@@ -51,46 +46,45 @@ internal static class VerifyCommand
             }
             using (backend)
             {
-                using var model = AwdLstmLoader.Load(path, options);
-                var reports = new List<VerificationReport>();
-                if (refPath is not null)
+                var options = new VerifyOptions
                 {
-                    var refs = ReferenceOutputs.Read(refPath);
-                    reports.Add(ModelVerifier.AgainstReference(model, refs, backend, tolerance));
-                    if (backend is not CpuBackend)
-                    {
-                        // On a GPU, also hold the CUDA outputs against the CPU backend's.
-                        using var cpu = CpuBackend.Create(cpuBlas);
-                        reports.Add(ModelVerifier.AgainstReference(model, refs, cpu, tolerance));
-                    }
+                    ReferencePath = parse.GetValue(reference)?.FullName,
+                    Backend = backend,
+                    Blas = cpuBlas,
+                    Tolerance = Tolerance.Default with { Absolute = parse.GetValue(atol), Relative = parse.GetValue(rtol), MinTop1Agreement = parse.GetValue(minTop1) },
+                    Fastai = new FastaiOptions { AllowEmbeddingMismatch = parse.GetValue(allowMismatch) },
+                };
+                IReadOnlyList<VerificationReport> reports;
+                try
+                {
+                    reports = ModelVerifier.Verify(path, options);
                 }
-                else
+                catch (ArgumentException e) when (e.ParamName == "options")
                 {
-                    var manifest = model.Manifest!;
-                    using var source = AwdLstmLoader.Load(manifest.Source.Path, options);
-                    reports.Add(ModelVerifier.AgainstSource(model, source, backend, tolerance));
+                    // What to compare against is the caller's choice: here, a missing --reference.
+                    throw new UsageException(LibraryTerms.ToFlags(e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal)));
                 }
                 bool passed = reports.All(r => r.Passed);
-                if (parse.GetValue(json)) WriteJson(context.Out, model, reports, note, passed);
-                else WriteText(context.Out, parse.GetValue(checkpoint)!.ToString(), model, reports, note, passed);
+                if (parse.GetValue(json)) WriteJson(context.Out, reports, note, passed);
+                else WriteText(context.Out, parse.GetValue(checkpoint)!.ToString(), reports, note, passed);
                 return passed ? ExitCodes.Ok : ExitCodes.VerificationFailed;
             }
         });
         return command;
     }
 
-    private static (IComputeBackend? Backend, string Note) SelectBackend(string device, CpuBlas blas)
+    private static (ComputeBackend? Backend, string Note) SelectBackend(string device, CpuBlas blas)
     {
         if (device == "cpu") return (CpuBackend.Create(blas), "cpu (asked for)");
-        if (CudaBackend.TryCreate(out var cuda, out var reason) && cuda is not null) return (cuda, "cuda");
+        if (CudaBackend.TryCreate(out var cuda, out var reason)) return (cuda, "cuda");
         if (device == "cuda") return (null, $"--device cuda, but CUDA is not available: {reason}");
         return (CpuBackend.Create(blas), $"cpu (no CUDA: {reason})");
     }
 
-    private static void WriteText(TextWriter o, string display, LoadedWeights model, List<VerificationReport> reports, string note, bool passed)
+    private static void WriteText(TextWriter o, string display, IReadOnlyList<VerificationReport> reports, string note, bool passed)
     {
         o.WriteLine($"verify {display}");
-        o.WriteLine($"  model:     {model.Layout.Id()}: {ConvertReport.Describe(model.Config)}");
+        o.WriteLine($"  model:     {reports[0].Layout.Id()}: {ConvertReport.Describe(reports[0].Config)}");
         o.WriteLine($"  device:    {note}");
         var t = reports[0].Tolerance;
         o.WriteLine($"  tolerance: |a - b| <= {F(t.Absolute)} + {F(t.Relative)}·|b| per element, cosine >= {F(t.MinCosine)}, top-1 agreement >= {t.MinTop1Agreement:P0}");
@@ -109,7 +103,7 @@ internal static class VerifyCommand
                 var bad = r.Weights.Where(w => !w.Passed).ToList();
                 o.WriteLine(bad.Count == 0
                     ? $"  weights: all {r.Weights.Count} tensors bitwise equal to the source"
-                    : $"  weights: {bad.Count} of {r.Weights.Count} tensors differ: " + string.Join("; ", bad.Select(w => $"{w.Name} ({Format.Count(w.Differing)} elements, max {E(w.MaxAbsDifference)})")));
+                    : $"  weights: {bad.Count} of {r.Weights.Count} tensors differ: " + string.Join("; ", bad.Select(w => $"{w.Name} ({Format.Count(w.Differing)} elements, max {E(w.MaxAbsError)})")));
             }
             foreach (var p in r.Problems) o.WriteLine($"  problem: {p}");
         }
@@ -117,13 +111,13 @@ internal static class VerifyCommand
         o.WriteLine(passed ? "PASS: the C# model matches" : "FAIL: the C# model does not match");
     }
 
-    private static void WriteJson(TextWriter o, LoadedWeights model, List<VerificationReport> reports, string note, bool passed)
+    private static void WriteJson(TextWriter o, IReadOnlyList<VerificationReport> reports, string note, bool passed)
     {
         JsonOutput.Write(o, w =>
         {
             w.WriteStartObject();
-            w.WriteString("checkpoint", model.Path);
-            w.WriteString("layout", model.Layout.Id());
+            w.WriteString("checkpoint", reports[0].Checkpoint);
+            w.WriteString("layout", reports[0].Layout.Id());
             w.WriteString("device", note);
             w.WriteBoolean("passed", passed);
             w.WriteStartArray("reports");
@@ -161,7 +155,7 @@ internal static class VerifyCommand
                     w.WriteStartObject();
                     w.WriteString("name", x.Name);
                     w.WriteNumber("differing", x.Differing);
-                    w.WriteNumber("max_abs_difference", double.IsFinite(x.MaxAbsDifference) ? x.MaxAbsDifference : -1);
+                    w.WriteNumber("max_abs_difference", double.IsFinite(x.MaxAbsError) ? x.MaxAbsError : -1);
                     w.WriteBoolean("passed", x.Passed);
                     w.WriteEndObject();
                 }

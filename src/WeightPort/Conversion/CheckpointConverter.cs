@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using WeightPort.Fastai;
+using WeightPort.Formats.Safetensors;
+using WeightPort.Formats.Torch;
+using WeightPort.Formats.TorchSharp;
+using WeightPort.Formats;
 using WeightPort.IO;
-using WeightPort.Safetensors;
-using WeightPort.Torch;
-using WeightPort.TorchSharp;
 
 namespace WeightPort.Conversion;
 
@@ -15,32 +16,30 @@ namespace WeightPort.Conversion;
 /// manifest of every decision. Each file goes to a temporary file in the same folder and is renamed into place, so an
 /// interrupted run never leaves a partial output; the source is only read.
 /// </summary>
-public static class CheckpointConverter
+internal static class CheckpointConverter
 {
     /// <summary>Writes <paramref name="plan"/> to <paramref name="target"/>.</summary>
-    /// <param name="plan">A plan from <see cref="FastaiCheckpoint.CreatePlan"/> (already validated).</param>
+    /// <param name="plan">A validated plan; its vocabulary, if any, is written beside the weights.</param>
     /// <param name="target">Output path, format and overwrite policy.</param>
-    /// <param name="inputKeys">How many tensors the source holds (for the report).</param>
-    /// <param name="vocabulary">The itos list to write beside the weights, or null.</param>
     /// <param name="progress">Receives (bytes written, bytes total) as tensors complete.</param>
     /// <param name="sourceHash">
     /// The source's hash, when the caller started it before validating (it reads the whole file, so starting it early
     /// lets it overlap validation); null to start it here.
     /// </param>
     /// <exception cref="IOException">An output exists and <see cref="ConvertTarget.Overwrite"/> is false, or writing failed.</exception>
-    public static ConversionResult Write(ConversionPlan plan, ConvertTarget target, int inputKeys,
-        IReadOnlyList<string>? vocabulary = null, IProgress<(long Done, long Total)>? progress = null, Task<ManifestSource>? sourceHash = null)
+    public static ConversionResult Write(ConversionPlan plan, ConvertTarget target, IProgress<(long Done, long Total)>? progress, Task<ManifestSource>? sourceHash)
     {
+        var vocabulary = plan.Options.Vocabulary;
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(target);
         var outputs = vocabulary is null ? [target.OutputPath, target.ManifestPath] : new[] { target.OutputPath, target.VocabularyPath, target.ManifestPath };
         if (!target.Overwrite)
         {
             foreach (var o in outputs)
-                if (File.Exists(o)) throw new IOException($"'{o}' exists; use --force (Overwrite) to replace it");
+                if (File.Exists(o)) throw new OutputExistsException(o, $"{nameof(ConvertTarget)}.{nameof(ConvertTarget.Overwrite)}");
         }
         if (Path.GetFullPath(target.OutputPath) == Path.GetFullPath(plan.SourcePath))
-            throw new IOException($"the output '{target.OutputPath}' is the input; choose another path");
+            throw new ArgumentException($"the output '{target.OutputPath}' is the input; choose another path", nameof(target));
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target.OutputPath))!);
         foreach (var o in outputs) AtomicFileWriter.CleanStaleTempFiles(o);
 
@@ -82,7 +81,7 @@ public static class CheckpointConverter
         // A vocabulary from an earlier conversion to this output no longer belongs to these weights. It goes last, so a
         // kill before this point leaves it beside a manifest that records no vocabulary, which says it is stale.
         bool removedStaleVocabulary = vocabulary is null && target.Overwrite && DeleteIfExists(target.VocabularyPath);
-        return new ConversionResult(plan, target, manifest, inputKeys, new FileInfo(plan.SourcePath).Length,
+        return new ConversionResult(plan, target, manifest, plan.SourceTensorCount, new FileInfo(plan.SourcePath).Length,
             tensors.Count, outputBytes, vocabulary is not null)
         {
             StaleVocabularyRemoved = removedStaleVocabulary,
@@ -92,26 +91,28 @@ public static class CheckpointConverter
     /// <summary>The tensors <paramref name="format"/> receives: canonical names, or fastai-v2 names with aliases for <see cref="OutputFormat.Pth"/>.</summary>
     public static IReadOnlyList<TensorToWrite> TensorsFor(ConversionPlan plan, OutputFormat format)
     {
-        if (format != OutputFormat.Pth || plan.Config is null || plan.Layout == FastaiLayout.Passthrough)
+        if (format != OutputFormat.Pth || plan.Config is not { } config)
             return [.. plan.Tensors.Select(t => new TensorToWrite(t.TargetName, t.Source, t.OutputDType))];
-        var config = plan.Config;
-        string prefix = FastaiV2Names.EncoderPrefix(config, encoderOnly: !config.HasDecoder && !config.IsClassifier);
         var list = new List<TensorToWrite>();
         PlannedTensor? embedding = null;
         foreach (var t in plan.Tensors)
         {
             if (t.Role is not FastaiRole role)
                 throw new InvalidOperationException($"planned tensor '{t.TargetName}' has no role; cannot name it for fastai v2");
-            list.Add(new TensorToWrite(FastaiV2Names.Name(role, t.Index, prefix, config), t.Source, t.OutputDType));
+            list.Add(new TensorToWrite(FastaiNameMap.FastaiV2Name(role, t.Index, config), t.Source, t.OutputDType));
             if (role == FastaiRole.Embedding)
             {
                 embedding = t;
                 // fastai v2 registers the same nn.Embedding again under encoder_dp.emb: same storage, no extra bytes.
-                list.Add(new TensorToWrite(FastaiV2Names.Expand(FastaiV2Names.EmbeddingAlias, 0, prefix, config), t.Source, t.OutputDType));
+                list.Add(new TensorToWrite(FastaiNameMap.FastaiV2Name(FastaiRole.EmbeddingCopy, 0, config), t.Source, t.OutputDType));
             }
         }
-        if (config.HasDecoder && config.Tied && embedding is not null && !list.Any(t => t.Name == "1.decoder.weight"))
-            list.Add(new TensorToWrite("1.decoder.weight", embedding.Source, embedding.OutputDType));
+        // fastai ties the decoder by registering the embedding's Parameter again: another name of the same storage.
+        if (config.HasDecoder && config.Tied && embedding is not null)
+        {
+            string decoderName = FastaiNameMap.FastaiV2Name(FastaiRole.DecoderWeight, 0, config);
+            if (!list.Any(t => t.Name == decoderName)) list.Add(new TensorToWrite(decoderName, embedding.Source, embedding.OutputDType));
+        }
         return list;
     }
 

@@ -1,19 +1,45 @@
-using WeightPort.Fastai;
-
 namespace WeightPort.Conversion;
 
-/// <summary>What a conversion did.</summary>
-/// <param name="Plan">The validated plan that was written.</param>
-/// <param name="Target">Where it was written.</param>
-/// <param name="Manifest">The manifest, with the output's size and sha256.</param>
-/// <param name="InputKeys">Tensors in the source checkpoint.</param>
-/// <param name="InputBytes">Size of the source file.</param>
-/// <param name="OutputKeys">Tensor names written.</param>
-/// <param name="OutputBytes">Size of the weights file written.</param>
-/// <param name="VocabularyWritten">Whether a vocabulary JSON was written.</param>
-public sealed record ConversionResult(ConversionPlan Plan, ConvertTarget Target, ConversionManifest Manifest,
-    int InputKeys, long InputBytes, int OutputKeys, long OutputBytes, bool VocabularyWritten)
+/// <summary>What a conversion wrote.</summary>
+public sealed class ConversionResult
 {
+    internal ConversionResult(ConversionPlan plan, ConvertTarget target, ConversionManifest manifest,
+        int inputKeys, long inputBytes, int outputKeys, long outputBytes, bool vocabularyWritten)
+    {
+        Plan = plan;
+        Target = target;
+        Manifest = manifest;
+        InputKeys = inputKeys;
+        InputBytes = inputBytes;
+        OutputKeys = outputKeys;
+        OutputBytes = outputBytes;
+        VocabularyWritten = vocabularyWritten;
+    }
+
+    /// <summary>The validated plan that was written.</summary>
+    public ConversionPlan Plan { get; }
+
+    /// <summary>Where it was written.</summary>
+    public ConvertTarget Target { get; }
+
+    /// <summary>The manifest, with the output's size and sha256.</summary>
+    internal ConversionManifest Manifest { get; }
+
+    /// <summary>Tensors in the source checkpoint.</summary>
+    public int InputKeys { get; }
+
+    /// <summary>Size of the source file in bytes.</summary>
+    public long InputBytes { get; }
+
+    /// <summary>Tensor names written.</summary>
+    public int OutputKeys { get; }
+
+    /// <summary>Size of the weights file written, in bytes.</summary>
+    public long OutputBytes { get; }
+
+    /// <summary>Whether a vocabulary JSON was written.</summary>
+    public bool VocabularyWritten { get; }
+
     /// <summary>
     /// Whether a vocabulary JSON left by an earlier conversion to the same output was deleted (an overwrite without a
     /// vocabulary; it belonged to the replaced weights).

@@ -8,7 +8,7 @@ namespace WeightPort.Conversion;
 public sealed record ConvertTarget(string OutputPath, OutputFormat Format, bool Overwrite = false, bool Durable = false)
 {
     /// <summary>The manifest path.</summary>
-    public string ManifestPath => OutputPath + ".manifest.json";
+    public string ManifestPath => ConversionManifest.PathFor(OutputPath);
 
     /// <summary>The vocabulary JSON path.</summary>
     public string VocabularyPath => OutputPath + ".vocab.json";

@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace WeightPort.Conversion;
 
 /// <summary>Names and file extensions of <see cref="OutputFormat"/>.</summary>
-public static class OutputFormats
+internal static class OutputFormats
 {
     /// <summary>The id used on the command line and in manifests: <c>torchsharp</c>, <c>safetensors</c>, <c>pth</c>.</summary>
     public static string Id(this OutputFormat f) => f switch

@@ -1,5 +1,4 @@
 using System.Globalization;
-using WeightPort.Model;
 using WeightPort.Tensors;
 
 namespace WeightPort.Fastai;
@@ -80,7 +79,7 @@ internal static class ConfigInference
                 }
                 if (outW <= 0) throw Bad(lin, "a head Linear with no outputs");
                 headSizes.Add(ToInt(lin, outW));
-                if (b.BnIndex >= 0) dropoutFree.Add(b.LinearIndex == b.BnIndex + 1);
+                if (b.BatchNorm is int bn) dropoutFree.Add(b.Linear == bn + 1);
                 width = outW;
             }
         }

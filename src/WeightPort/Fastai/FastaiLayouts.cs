@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace WeightPort.Fastai;
 
 /// <summary>Stable text identifiers of <see cref="FastaiLayout"/> values (CLI <c>--layout</c>, manifests, reports).</summary>
-public static class FastaiLayouts
+internal static class FastaiLayouts
 {
     private static readonly (FastaiLayout Layout, string Id)[] Ids =
     [

@@ -1,4 +1,3 @@
-using WeightPort.Model;
 using WeightPort.Tensors;
 
 namespace WeightPort.Fastai;

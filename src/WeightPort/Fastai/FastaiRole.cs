@@ -4,7 +4,7 @@ namespace WeightPort.Fastai;
 /// What a tensor is in an AWD-LSTM, whatever its name in the source layout. <see cref="FastaiNameMap"/> gives each role
 /// its canonical target name (or the reason it is dropped); the alias tables give its source names per layout.
 /// </summary>
-public enum FastaiRole
+internal enum FastaiRole
 {
     /// <summary>The embedding matrix [vocab, emb] → <c>encoder.weight</c>.</summary>
     Embedding,

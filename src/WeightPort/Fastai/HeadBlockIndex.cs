@@ -1,7 +1,7 @@
 namespace WeightPort.Fastai;
 
 /// <summary>
-/// Where head block <paramref name="Block"/>'s modules sit: <paramref name="BnIndex"/> and <paramref name="LinearIndex"/>
-/// are Sequential indices (v1: flat index; v2: index inside the block); -1 for <see cref="HeadStyle.Named"/> heads.
+/// Where head block <paramref name="Block"/>'s modules sit: <paramref name="BatchNorm"/> and <paramref name="Linear"/>
+/// are Sequential indices (v1: in the flat Sequential; v2: inside the block), null for heads whose modules have names.
 /// </summary>
-internal readonly record struct HeadBlockIndex(int Block, int BnIndex, int LinearIndex);
+internal readonly record struct HeadBlockIndex(int Block, int? BatchNorm = null, int? Linear = null);

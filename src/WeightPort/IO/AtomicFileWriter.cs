@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
+using System.Security.Cryptography;
 
 namespace WeightPort.IO;
 
@@ -13,7 +13,7 @@ namespace WeightPort.IO;
 /// itself is not fsync'ed after the rename (.NET has no API for it), so a power loss right after <see cref="Commit"/>
 /// may still lose the new name on some file systems, but never leaves a torn file under it.
 /// </remarks>
-public sealed class AtomicFileWriter : IDisposable
+internal sealed class AtomicFileWriter : IDisposable
 {
     private const string TempSuffix = ".tmp";
     private const int RandomBytes = 6; // 12 hex digits
@@ -65,7 +65,7 @@ public sealed class AtomicFileWriter : IDisposable
         if (name.Length == 0) throw new ArgumentException($"'{path}' names a folder, not a file", nameof(path));
         string folder = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no parent folder", nameof(path));
         if (Directory.Exists(full)) throw new IOException($"'{full}' is a folder");
-        if (!overwrite && File.Exists(full)) throw new IOException($"'{full}' already exists (pass overwrite to replace it)");
+        if (!overwrite && File.Exists(full)) throw new OutputExistsException(full, "overwrite");
 
         for (int attempt = 0; ; attempt++)
         {

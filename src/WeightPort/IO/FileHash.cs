@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 namespace WeightPort.IO;
 
 /// <summary>SHA-256 of whole files, for manifests.</summary>
-public static class FileHash
+internal static class FileHash
 {
     // Stream-based hashing reads 4 KiB at a time: 54,000 system calls for a WT103 checkpoint, about as much time as
     // the hashing itself. One large buffer makes it a handful.

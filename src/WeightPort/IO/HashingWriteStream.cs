@@ -1,9 +1,9 @@
+using Microsoft.Win32.SafeHandles;
 using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using Microsoft.Win32.SafeHandles;
 
 namespace WeightPort.IO;
 
@@ -29,10 +29,10 @@ namespace WeightPort.IO;
 /// </para>
 /// <para>
 /// As an <see cref="IBufferWriter{T}"/> it hands out the staging block itself, so a producer that reads its bytes from
-/// a file (<see cref="TensorBytes"/>) reads them straight into the block instead of into a buffer of its own first.
+/// a file (a tensor read from its file) reads them straight into the block instead of into a buffer of its own first.
 /// </para>
 /// </remarks>
-public sealed partial class HashingWriteStream : Stream, IBufferWriter<byte>
+internal sealed partial class HashingWriteStream : Stream, IBufferWriter<byte>
 {
     internal const int BlockBytes = 4 << 20;
     private const int BlockCount = 4;

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using WeightPort.Compute;
+using WeightPort.Fastai;
 
 namespace WeightPort.Model;
 
@@ -12,11 +12,11 @@ namespace WeightPort.Model;
 /// </summary>
 public sealed class AwdLstm : IDisposable
 {
-    private readonly ILanguageModelEngine _engine;
+    private readonly LanguageModelEngine _engine;
     private Tuple<float[], float[]>? _spare;
     private LoadedWeights? _loaded;
 
-    private AwdLstm(AwdLstmWeights weights, ILanguageModelEngine engine)
+    private AwdLstm(AwdLstmWeights weights, LanguageModelEngine engine)
     {
         Weights = weights;
         _engine = engine;
@@ -27,17 +27,21 @@ public sealed class AwdLstm : IDisposable
     /// memory with <c>weightport convert</c>'s validation, or a converted TorchSharp / safetensors / .pth file.
     /// </summary>
     /// <param name="path">The checkpoint.</param>
-    /// <param name="backend">Where to run; the CPU backend when null.</param>
+    /// <param name="backend">Where to run: <c>CpuBackend.Create()</c> or <c>CudaBackend.Create()</c> (namespace <c>WeightPort.Compute</c>).</param>
     /// <param name="options">Layout override and redundancy-check options.</param>
-    /// <exception cref="CheckpointFormatException">The file is unreadable, not an AWD-LSTM, fails validation, or is a classifier (use <see cref="AwdLstmClassifier.Load"/>).</exception>
-    public static AwdLstm Load(string path, IComputeBackend? backend = null, Fastai.FastaiOptions? options = null)
+    /// <exception cref="CheckpointFormatException">The file is unreadable, not an AWD-LSTM, fails validation, does not match its manifest, or is a classifier (use <see cref="AwdLstmClassifier.Load"/>).</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> or <paramref name="backend"/> is null.</exception>
+    public static AwdLstm Load(string path, ComputeBackend backend, FastaiOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(backend);
         var loaded = AwdLstmLoader.Load(path, options);
         try
         {
             if (loaded.Config.IsClassifier)
                 throw new CheckpointFormatException(CheckpointError.InvalidContent, "this is a text classifier; load it with AwdLstmClassifier.Load", path);
-            var model = FromWeights(loaded.Weights, backend ?? Compute.Cpu.CpuBackend.Create());
+            var model = FromWeights(loaded.Weights, backend);
             model._loaded = loaded;
             return model;
         }
@@ -49,8 +53,8 @@ public sealed class AwdLstm : IDisposable
     }
 
     /// <summary>Builds the model on <paramref name="backend"/>; the weights are used in place, not copied.</summary>
-    /// <exception cref="ArgumentException">The weights do not match their configuration.</exception>
-    public static AwdLstm FromWeights(AwdLstmWeights weights, IComputeBackend backend)
+    /// <exception cref="ArgumentException">The weights break <see cref="AwdLstmWeights.Validate"/>.</exception>
+    internal static AwdLstm FromWeights(AwdLstmWeights weights, ComputeBackend backend)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(backend);
@@ -58,7 +62,7 @@ public sealed class AwdLstm : IDisposable
     }
 
     /// <summary>The weights the model runs.</summary>
-    public AwdLstmWeights Weights { get; }
+    internal AwdLstmWeights Weights { get; }
 
     /// <summary>The model's shape.</summary>
     public AwdLstmConfig Config => Weights.Config;

@@ -1,4 +1,4 @@
-using WeightPort.Compute;
+using WeightPort.Fastai;
 
 namespace WeightPort.Model;
 
@@ -9,11 +9,11 @@ namespace WeightPort.Model;
 /// </summary>
 public sealed class AwdLstmClassifier : IDisposable
 {
-    private readonly ILanguageModelEngine _engine;
+    private readonly LanguageModelEngine _engine;
     private readonly ClassifierHead _head;
     private LoadedWeights? _loaded;
 
-    private AwdLstmClassifier(AwdLstmWeights weights, ILanguageModelEngine engine, ClassifierHead head, ClassifierPooling pooling, int bptt, int maxLen)
+    private AwdLstmClassifier(AwdLstmWeights weights, LanguageModelEngine engine, ClassifierHead head, ClassifierPooling pooling, int bptt, int maxLen)
     {
         Weights = weights;
         _engine = engine;
@@ -25,17 +25,21 @@ public sealed class AwdLstmClassifier : IDisposable
 
     /// <summary>Loads a text classifier from an original fastai checkpoint or a converted file, with the pooling its head implies.</summary>
     /// <param name="path">The checkpoint.</param>
-    /// <param name="backend">Where to run; the CPU backend when null.</param>
+    /// <param name="backend">Where to run: <c>CpuBackend.Create()</c> or <c>CudaBackend.Create()</c> (namespace <c>WeightPort.Compute</c>).</param>
     /// <param name="options">Layout override and redundancy-check options.</param>
-    /// <exception cref="CheckpointFormatException">The file is unreadable, fails validation, or has no classifier head.</exception>
-    public static AwdLstmClassifier Load(string path, IComputeBackend? backend = null, Fastai.FastaiOptions? options = null)
+    /// <exception cref="CheckpointFormatException">The file is unreadable, fails validation, does not match its manifest, or has no classifier head.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> or <paramref name="backend"/> is null.</exception>
+    public static AwdLstmClassifier Load(string path, ComputeBackend backend, FastaiOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(backend);
         var loaded = AwdLstmLoader.Load(path, options);
         try
         {
             if (!loaded.Config.IsClassifier)
                 throw new CheckpointFormatException(CheckpointError.InvalidContent, "this checkpoint has no classifier head; load it with AwdLstm.Load", path);
-            var model = FromWeights(loaded.Weights, backend ?? Compute.Cpu.CpuBackend.Create(), loaded.Pooling);
+            var model = FromWeights(loaded.Weights, backend, loaded.Pooling);
             model._loaded = loaded;
             return model;
         }
@@ -51,7 +55,7 @@ public sealed class AwdLstmClassifier : IDisposable
     /// <paramref name="maxLen"/> to 20 × bptt; <see cref="int.MaxValue"/> keeps every chunk (fastai's <c>max_len=None</c>).
     /// </summary>
     /// <exception cref="ArgumentException">The weights have no classifier head, or its shapes disagree.</exception>
-    public static AwdLstmClassifier FromWeights(AwdLstmWeights weights, IComputeBackend backend, ClassifierPooling pooling = ClassifierPooling.FastaiV2, int? bptt = null, int? maxLen = null)
+    internal static AwdLstmClassifier FromWeights(AwdLstmWeights weights, ComputeBackend backend, ClassifierPooling pooling = ClassifierPooling.FastaiV2, int? bptt = null, int? maxLen = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(backend);
@@ -62,15 +66,15 @@ public sealed class AwdLstmClassifier : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(chunk, 1, nameof(bptt));
         int limit = maxLen ?? chunk * 20;
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(maxLen));
-        var head = new ClassifierHead(blocks, 3 * weights.Config.EmbSize);
-        return new AwdLstmClassifier(weights, backend.CreateEngine(weights), head, pooling, chunk, limit);
+        var engine = backend.CreateEngine(weights);
+        return new AwdLstmClassifier(weights, engine, new ClassifierHead(blocks), pooling, chunk, limit);
     }
 
     /// <summary>The weights the classifier runs.</summary>
-    public AwdLstmWeights Weights { get; }
+    internal AwdLstmWeights Weights { get; }
 
     /// <summary>The fastai version whose semantics are reproduced.</summary>
-    public ClassifierPooling Pooling { get; }
+    internal ClassifierPooling Pooling { get; }
 
     /// <summary>Chunk length of the encoder.</summary>
     public int Bptt { get; }

@@ -1,3 +1,4 @@
+using WeightPort.Conversion;
 using WeightPort.Fastai;
 
 namespace WeightPort.Model;
@@ -7,7 +8,7 @@ namespace WeightPort.Model;
 /// validation as <c>weightport convert</c>), or a converted TorchSharp / safetensors / <c>.pth</c> file, whose manifest,
 /// when present, must match it.
 /// </summary>
-public static class AwdLstmLoader
+internal static class AwdLstmLoader
 {
     /// <summary>Loads and validates <paramref name="path"/>.</summary>
     /// <exception cref="CheckpointFormatException">Unreadable, not an AWD-LSTM, a failed redundancy check, or a manifest that does not match the file.</exception>
@@ -18,11 +19,10 @@ public static class AwdLstmLoader
         try
         {
             if (checkpoint.Config is null)
-                throw new CheckpointFormatException(CheckpointError.InvalidContent,
-                    "this checkpoint is not a fastai AWD-LSTM (no layout matched its keys); `weightport inspect` shows what it holds", path);
-            var plan = checkpoint.CreatePlan();
+                throw new CheckpointFormatException(CheckpointError.InvalidContent, DecisionMessages.NotAnAwdLstm(), path);
+            var plan = ConversionPlan.Create(checkpoint);
             // The weights may point into the mapped file, so the checkpoint lives as long as they do.
-            return new LoadedWeights(path, checkpoint.Layout, checkpoint.Config, plan.ToAwdLstmWeights(), manifest) { Owner = checkpoint };
+            return new LoadedWeights(path, checkpoint.Layout, checkpoint.Config, AwdLstmWeights.FromPlan(plan), manifest) { Owner = checkpoint };
         }
         catch
         {
@@ -34,7 +34,7 @@ public static class AwdLstmLoader
     /// <summary>The manifest beside <paramref name="path"/> (<c>path.manifest.json</c>), verified against the file; null when absent.</summary>
     public static ConversionManifest? ReadManifest(string path)
     {
-        string manifestPath = path + ".manifest.json";
+        string manifestPath = ConversionManifest.PathFor(path);
         if (!File.Exists(manifestPath)) return null;
         ConversionManifest manifest;
         try

@@ -17,27 +17,18 @@ internal sealed class ClassifierHead
     private readonly float[][] _linearWeight;
     private readonly float[]?[] _linearBias;
 
-    public ClassifierHead(IReadOnlyList<ClassifierBlockWeights> blocks, int inFeatures)
+    /// <summary>Folds each block's BatchNorm into a scale and shift and copies the Linear weights; the weights are already validated.</summary>
+    public ClassifierHead(IReadOnlyList<ClassifierBlockWeights> blocks)
     {
-        if (blocks.Count == 0) throw new ArgumentException("the classifier head has no blocks", nameof(blocks));
         _blocks = blocks;
         _alpha = new float[blocks.Count][];
         _beta = new float[blocks.Count][];
         _linearWeight = new float[blocks.Count][];
         _linearBias = new float[blocks.Count][];
-        int width = inFeatures;
         for (int k = 0; k < blocks.Count; k++)
         {
             ClassifierBlockWeights b = blocks[k];
-            if (b.InFeatures != width)
-                throw new ArgumentException($"head block {k} takes {b.InFeatures} features but receives {width}", nameof(blocks));
-            if (b.OutFeatures <= 0) throw new ArgumentException($"head block {k} has {b.OutFeatures} outputs", nameof(blocks));
-            Expect(b.BnWeight, width, k, "bn.weight");
-            Expect(b.BnBias, width, k, "bn.bias");
-            Expect(b.RunningMean, width, k, "bn.running_mean");
-            Expect(b.RunningVar, width, k, "bn.running_var");
-            Expect(b.LinearWeight, (long)width * b.OutFeatures, k, "linear.weight");
-            if (b.LinearBias is { } lb) Expect(lb, b.OutFeatures, k, "linear.bias");
+            int width = b.InFeatures;
             var alpha = new float[width];
             var beta = new float[width];
             ReadOnlySpan<float> w = b.BnWeight.Span, bias = b.BnBias.Span, mean = b.RunningMean.Span, var = b.RunningVar.Span;
@@ -51,19 +42,12 @@ internal sealed class ClassifierHead
             _beta[k] = beta;
             _linearWeight[k] = b.LinearWeight.ToArray();
             _linearBias[k] = b.LinearBias?.ToArray();
-            width = b.OutFeatures;
         }
-        OutFeatures = width;
+        OutFeatures = blocks[^1].OutFeatures;
     }
 
     public int OutFeatures { get; }
 
-    private static void Expect(ReadOnlyMemory<float> m, long n, int block, string what)
-    {
-        if (m.Length != n) throw new ArgumentException($"head block {block} {what} has {m.Length:N0} floats, {n:N0} expected", "blocks");
-    }
-
-    /// <summary>Maps one pooled feature row to class logits.</summary>
     public void Apply(ReadOnlySpan<float> features, Span<float> logits)
     {
         float[] x = features.ToArray();

@@ -1,7 +1,7 @@
 namespace WeightPort.Model;
 
 /// <summary>Which fastai version's classifier encoder and pooling to reproduce (fastai-layouts.md §6).</summary>
-public enum ClassifierPooling
+internal enum ClassifierPooling
 {
     /// <summary>
     /// fastai ≥ 2.0 <c>SentenceEncoder</c> + <c>masked_concat_pool</c>: per chunk only the first rows whose token at

@@ -1,3 +1,4 @@
+using WeightPort.Conversion;
 using WeightPort.Fastai;
 
 namespace WeightPort.Model;
@@ -13,7 +14,7 @@ namespace WeightPort.Model;
 /// until <see cref="Dispose"/>. <see cref="AwdLstm.Load"/> and <see cref="AwdLstmClassifier.Load"/> hand this to the
 /// model, which disposes it.
 /// </remarks>
-public sealed record LoadedWeights(string Path, FastaiLayout Layout, FastaiModelConfig Config, AwdLstmWeights Weights, ConversionManifest? Manifest)
+internal sealed record LoadedWeights(string Path, FastaiLayout Layout, FastaiModelConfig Config, AwdLstmWeights Weights, ConversionManifest? Manifest)
     : IDisposable
 {
     /// <summary>The open checkpoint that mapped weights point into.</summary>

@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace WeightPort.Tensors;
 
 /// <summary>Facts about each <see cref="DType"/> and its names in the formats WeightPort speaks.</summary>
-public static class DTypes
+internal static class DTypes
 {
     private static readonly (DType Type, int Size, string Torch, string StorageClass, string? Safetensors, int TorchSharpCode)[] Table =
     [

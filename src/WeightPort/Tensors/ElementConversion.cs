@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace WeightPort.Tensors;
 
 /// <summary>Conversions between little-endian element bytes and float32.</summary>
-public static class ElementConversion
+internal static class ElementConversion
 {
     /// <summary>Converts contiguous little-endian <paramref name="raw"/> elements of <paramref name="type"/> to float32.</summary>
     public static void ToFloat32(DType type, ReadOnlySpan<byte> raw, Span<float> destination)

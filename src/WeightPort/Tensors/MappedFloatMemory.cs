@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using WeightPort.IO;
 
 namespace WeightPort.Tensors;
 

@@ -1,4 +1,3 @@
-
 namespace WeightPort.Tensors;
 
 /// <summary>
@@ -20,7 +19,7 @@ public sealed class TensorInfo
 
     /// <summary>Creates a view, checking that every element it addresses lies inside the storage.</summary>
     /// <exception cref="ArgumentException">A negative size or stride, an overflow, or an element outside the storage. Readers turn this into a <see cref="CheckpointFormatException"/>.</exception>
-    public static TensorInfo Create(TensorStorage storage, long storageOffset, IReadOnlyList<long> shape, IReadOnlyList<long>? stride = null, bool requiresGrad = false)
+    internal static TensorInfo Create(TensorStorage storage, long storageOffset, IReadOnlyList<long> shape, IReadOnlyList<long>? stride = null, bool requiresGrad = false)
     {
         long[] sh = [.. shape];
         long[] st;
@@ -56,7 +55,7 @@ public sealed class TensorInfo
     }
 
     /// <summary>Row-major strides for <paramref name="shape"/>.</summary>
-    public static long[] ContiguousStrides(IReadOnlyList<long> shape)
+    internal static long[] ContiguousStrides(IReadOnlyList<long> shape)
     {
         var st = new long[shape.Count];
         long acc = 1;
@@ -69,7 +68,7 @@ public sealed class TensorInfo
     }
 
     /// <summary>The storage viewed.</summary>
-    public TensorStorage Storage { get; }
+    internal TensorStorage Storage { get; }
     /// <summary>Element type (that of the storage).</summary>
     public DType DType => Storage.DType;
     /// <summary>Offset into the storage, in elements.</summary>
@@ -129,7 +128,7 @@ public sealed class TensorInfo
     }
 
     /// <summary>Writes the contiguous little-endian bytes to <paramref name="stream"/> in bounded chunks.</summary>
-    public void WriteTo(Stream stream) => IO.TensorBytes.ForEachSourceChunk(this, IO.TensorBytes.ChunkBytes, stream.Write);
+    public void WriteTo(Stream stream) => TensorBytes.ForEachSourceChunk(this, TensorBytes.ChunkBytes, stream.Write);
 
     /// <summary>The contiguous little-endian bytes as a new array.</summary>
     public byte[] ToByteArray()
@@ -165,7 +164,7 @@ public sealed class TensorInfo
     public string Sha256Hex()
     {
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        IO.TensorBytes.ForEachSourceChunk(this, IO.TensorBytes.ChunkBytes, chunk => hash.AppendData(chunk));
+        TensorBytes.ForEachSourceChunk(this, TensorBytes.ChunkBytes, chunk => hash.AppendData(chunk));
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 

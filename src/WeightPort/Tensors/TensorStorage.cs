@@ -1,10 +1,12 @@
+using WeightPort.IO;
+
 namespace WeightPort.Tensors;
 
 /// <summary>
 /// One storage of a checkpoint: a flat run of elements of one dtype. Several <see cref="TensorInfo"/> views may share it
 /// (tied weights, cuDNN flat buffers); sharing is by reference identity of this object.
 /// </summary>
-public sealed class TensorStorage
+internal sealed class TensorStorage
 {
     /// <summary>Creates a storage of <paramref name="elementCount"/> elements in <paramref name="source"/> at <paramref name="byteOffset"/>.</summary>
     /// <exception cref="ArgumentException">The range is outside the source or does not hold a whole number of elements.</exception>

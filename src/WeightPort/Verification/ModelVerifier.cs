@@ -1,30 +1,97 @@
 using System.Diagnostics;
+using WeightPort.Compute.Cpu;
 using WeightPort.Compute;
+using WeightPort.Conversion;
+using WeightPort.Fastai;
 using WeightPort.Model;
 using WeightPort.Tensors;
 
 namespace WeightPort.Verification;
 
-/// <summary>Runs a loaded model and compares it with a PyTorch reference, or a converted file with its source.</summary>
+/// <summary>
+/// Proves that the C# model computes what PyTorch computed: a checkpoint against a reference of PyTorch's outputs, or a
+/// converted file against the source its manifest names (weights tensor by tensor, then both models on the same tokens).
+/// </summary>
 public static class ModelVerifier
 {
+    /// <summary>
+    /// Verifies <paramref name="path"/> (an original fastai checkpoint or any converted file): against
+    /// <see cref="VerifyOptions.ReferencePath"/> when given, on <see cref="VerifyOptions.Backend"/> and, when that is
+    /// not the CPU, on the CPU too; otherwise against the source named by the manifest beside the file. Each file is
+    /// read and hashed once.
+    /// </summary>
+    /// <param name="path">The checkpoint to verify.</param>
+    /// <param name="options">Reference, backend and tolerance; the defaults when null.</param>
+    /// <returns>One report per comparison; all must pass.</returns>
+    /// <exception cref="FileNotFoundException">The checkpoint, the reference or the manifest's source does not exist.</exception>
+    /// <exception cref="ArgumentException">No reference is given and there is no manifest beside the file to name its source.</exception>
+    /// <exception cref="CheckpointFormatException">A file is unreadable, not an AWD-LSTM, fails validation, or does not match its manifest.</exception>
+    public static IReadOnlyList<VerificationReport> Verify(string path, VerifyOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        options ??= new VerifyOptions();
+        if (!File.Exists(path)) throw new FileNotFoundException($"'{path}' does not exist", path);
+        if (options.ReferencePath is { } referencePath && !File.Exists(referencePath))
+            throw new FileNotFoundException($"the reference '{referencePath}' does not exist", referencePath);
+        string manifestPath = ConversionManifest.PathFor(path);
+        if (options.ReferencePath is null && !File.Exists(manifestPath))
+            throw new ArgumentException($"nothing to verify '{path}' against: set {nameof(VerifyOptions)}.{nameof(VerifyOptions.ReferencePath)} to a reference of PyTorch's outputs, " +
+                $"or verify a converted file whose manifest names its source (there is no '{manifestPath}')", nameof(options));
+
+        ComputeBackend? ownBackend = options.Backend is null ? CpuBackend.Create(options.Blas) : null;
+        var backend = options.Backend ?? ownBackend!;
+        try
+        {
+            using var model = AwdLstmLoader.Load(path, options.Fastai);
+            if (options.ReferencePath is { } reference)
+            {
+                var outputs = ReferenceOutputs.Read(reference);
+                var reports = new List<VerificationReport> { AgainstReference(model, outputs, backend, options.Tolerance) };
+                if (backend is not CpuBackend)
+                {
+                    using var cpu = CpuBackend.Create(options.Blas);
+                    reports.Add(AgainstReference(model, outputs, cpu, options.Tolerance));
+                }
+                return reports;
+            }
+            var manifest = model.Manifest ?? throw new ArgumentException($"'{path}' has no manifest '{manifestPath}'", nameof(options));
+            if (!File.Exists(manifest.Source.Path))
+                throw new FileNotFoundException($"the source '{manifest.Source.Path}' named by '{manifestPath}' does not exist", manifest.Source.Path);
+            var sourceHash = Task.Run(() => ManifestSource.FromFile(manifest.Source.Path));
+            using var source = AwdLstmLoader.Load(manifest.Source.Path, options.Fastai);
+            var report = AgainstSource(model, source, backend, options.Tolerance, options.Seed);
+            var actual = sourceHash.GetAwaiter().GetResult();
+            if (actual.Size != manifest.Source.Size || actual.Sha256 != manifest.Source.Sha256)
+                report = report with
+                {
+                    Problems = [.. report.Problems, $"the source changed since the conversion: {actual.Size:N0} bytes with sha256 {actual.Sha256}, the manifest records {manifest.Source.Size:N0} bytes with sha256 {manifest.Source.Sha256}"],
+                };
+            return [report];
+        }
+        finally
+        {
+            ownBackend?.Dispose();
+        }
+    }
+
     /// <summary>Runs <paramref name="model"/> on the reference's tokens on <paramref name="backend"/> and compares every output the reference has.</summary>
-    public static VerificationReport AgainstReference(LoadedWeights model, ReferenceOutputs reference, IComputeBackend backend, Tolerance tolerance)
+    internal static VerificationReport AgainstReference(LoadedWeights model, ReferenceOutputs reference, ComputeBackend backend, Tolerance tolerance)
     {
         var problems = new List<string>();
         var outputs = new List<ComparisonResult>();
         var cfg = model.Config;
+        VerificationReport Report(double ms) => new(model.Path, model.Layout, cfg, reference.Path, backend.Description, tolerance, outputs, [], problems, ms);
         if (reference.Tokens.Any(t => t < 0 || t >= cfg.Model.VocabSize))
         {
             problems.Add($"the reference's tokens go outside the model's vocabulary of {cfg.Model.VocabSize}: it was made from a different model");
-            return new VerificationReport(model.Path, reference.Path, backend.Description, tolerance, outputs, [], problems, 0);
+            return Report(0);
         }
         var (logits, classLogits, hidden, ms) = Run(model, reference.Tokens, reference.Batch, reference.Seq, backend);
         if (cfg.IsClassifier)
         {
             if (reference.ClassLogits is null) problems.Add("the model is a classifier but the reference has no 'class_logits'");
             else if (reference.ClassCount != cfg.ClassCount) problems.Add($"the reference has {reference.ClassCount} classes, the model {cfg.ClassCount}: it was made from a different model");
-            else outputs.Add(OutputComparer.Compare("class_logits", classLogits!, reference.ClassLogits, tolerance, reference.ClassCount));
+            else outputs.Add(TensorComparison.Compare("class_logits", classLogits!, reference.ClassLogits, tolerance, reference.ClassCount));
         }
         else
         {
@@ -32,23 +99,23 @@ public static class ModelVerifier
             {
                 if (!cfg.HasDecoder) problems.Add("the reference has 'logits' but the model has no decoder (an encoder)");
                 else if (reference.LogitsWidth != cfg.Model.VocabSize) problems.Add($"the reference's logits have {reference.LogitsWidth} columns, the model's vocabulary {cfg.Model.VocabSize}: it was made from a different model");
-                else outputs.Add(OutputComparer.Compare("logits", logits!, reference.Logits, tolerance, reference.LogitsWidth));
+                else outputs.Add(TensorComparison.Compare("logits", logits!, reference.Logits, tolerance, reference.LogitsWidth));
             }
             if (reference.LastHidden is not null)
             {
                 if (reference.HiddenWidth != cfg.Model.EmbSize) problems.Add($"the reference's last_hidden is {reference.HiddenWidth} wide, the model's emb_sz {cfg.Model.EmbSize}");
-                else outputs.Add(OutputComparer.Compare("last_hidden", hidden!, reference.LastHidden, tolerance));
+                else outputs.Add(TensorComparison.Compare("last_hidden", hidden!, reference.LastHidden, tolerance));
             }
             if (reference.Logits is null && reference.LastHidden is null) problems.Add("the reference has neither 'logits' nor 'last_hidden' to compare");
         }
-        return new VerificationReport(model.Path, reference.Path, backend.Description, tolerance, outputs, [], problems, ms);
+        return Report(ms);
     }
 
     /// <summary>
     /// Compares a converted file with the source it was made from: tensor by tensor (bitwise, after rounding the source
     /// through the converted dtype when the file was cast), then both models on the same generated tokens.
     /// </summary>
-    public static VerificationReport AgainstSource(LoadedWeights converted, LoadedWeights source, IComputeBackend backend, Tolerance tolerance, int seed = 1234)
+    internal static VerificationReport AgainstSource(LoadedWeights converted, LoadedWeights source, ComputeBackend backend, Tolerance tolerance, int seed = 1234)
     {
         var problems = new List<string>();
         if (converted.Config.Model != source.Config.Model || converted.Config.IsClassifier != source.Config.IsClassifier)
@@ -66,17 +133,17 @@ public static class ModelVerifier
             var a = Run(converted, tokens, batch, seq, backend);
             var b = Run(source, tokens, batch, seq, backend);
             ms = a.Ms;
-            if (converted.Config.IsClassifier) outputs.Add(OutputComparer.Compare("class_logits", a.ClassLogits!, b.ClassLogits!, tolerance, converted.Config.ClassCount));
+            if (converted.Config.IsClassifier) outputs.Add(TensorComparison.Compare("class_logits", a.ClassLogits!, b.ClassLogits!, tolerance, converted.Config.ClassCount));
             else
             {
-                if (converted.Config.HasDecoder) outputs.Add(OutputComparer.Compare("logits", a.Logits!, b.Logits!, tolerance, vocab));
-                outputs.Add(OutputComparer.Compare("last_hidden", a.Hidden!, b.Hidden!, tolerance));
+                if (converted.Config.HasDecoder) outputs.Add(TensorComparison.Compare("logits", a.Logits!, b.Logits!, tolerance, vocab));
+                outputs.Add(TensorComparison.Compare("last_hidden", a.Hidden!, b.Hidden!, tolerance));
             }
         }
-        return new VerificationReport(converted.Path, source.Path, backend.Description, tolerance, outputs, weights, problems, ms);
+        return new VerificationReport(converted.Path, converted.Layout, converted.Config, source.Path, backend.Description, tolerance, outputs, weights, problems, ms);
     }
 
-    private static (float[]? Logits, float[]? ClassLogits, float[]? Hidden, double Ms) Run(LoadedWeights model, int[] tokens, int batch, int seq, IComputeBackend backend)
+    private static (float[]? Logits, float[]? ClassLogits, float[]? Hidden, double Ms) Run(LoadedWeights model, int[] tokens, int batch, int seq, ComputeBackend backend)
     {
         var clock = Stopwatch.StartNew();
         if (model.Config.IsClassifier)
@@ -95,34 +162,22 @@ public static class ModelVerifier
         return (output.Logits, null, output.LastHidden, clock.Elapsed.TotalMilliseconds);
     }
 
-    private static List<WeightComparison> CompareWeights(LoadedWeights converted, LoadedWeights source)
+    private static List<ComparisonResult> CompareWeights(LoadedWeights converted, LoadedWeights source)
     {
         bool cast = converted.Config.DType != source.Config.DType;
-        var a = Named(converted.Weights).ToList();
-        var b = Named(source.Weights).ToDictionary(x => x.Name, x => x.Values);
-        var result = new List<WeightComparison>();
-        foreach (var (name, values) in a)
+        var expectedByName = Named(source.Weights).ToDictionary(x => x.Name, x => x.Values);
+        var result = new List<ComparisonResult>();
+        foreach (var (name, values) in Named(converted.Weights))
         {
-            if (!b.TryGetValue(name, out var src))
+            if (!expectedByName.TryGetValue(name, out var src) || src.Length != values.Length)
             {
-                result.Add(new WeightComparison(name, values.Length, values.Length, double.PositiveInfinity, false));
+                long n = Math.Max(values.Length, src.Length);
+                result.Add(new ComparisonResult(name, n, n, double.PositiveInfinity, double.PositiveInfinity, 0, null, n, 0, false));
                 continue;
             }
             var expected = cast ? RoundThrough(src.Span, converted.Config.DType) : src.ToArray();
-            long differing = 0;
-            double max = 0;
-            var x = values.Span;
-            if (x.Length != expected.Length)
-            {
-                result.Add(new WeightComparison(name, x.Length, Math.Max(x.Length, expected.Length), double.PositiveInfinity, false));
-                continue;
-            }
-            for (int i = 0; i < x.Length; i++)
-            {
-                if (BitConverter.SingleToInt32Bits(x[i]) != BitConverter.SingleToInt32Bits(expected[i])) differing++;
-                max = Math.Max(max, Math.Abs((double)x[i] - expected[i]));
-            }
-            result.Add(new WeightComparison(name, x.Length, differing, max, differing == 0));
+            var r = TensorComparison.Compare(name, values.Span, expected, Tolerance.Exact);
+            result.Add(r with { Passed = r.Differing == 0 });
         }
         return result;
     }
@@ -139,33 +194,36 @@ public static class ModelVerifier
     /// <summary>The weights under their canonical names.</summary>
     internal static IEnumerable<(string Name, ReadOnlyMemory<float> Values)> Named(AwdLstmWeights w)
     {
-        yield return ("encoder.weight", w.Embedding);
+        yield return (FastaiNameMap.TargetName(FastaiRole.Embedding, 0), w.Embedding);
+        FastaiRole[][] directions =
+        [
+            [FastaiRole.WeightIh, FastaiRole.WeightHh, FastaiRole.BiasIh, FastaiRole.BiasHh],
+            [FastaiRole.WeightIhReverse, FastaiRole.WeightHhReverse, FastaiRole.BiasIhReverse, FastaiRole.BiasHhReverse],
+        ];
         for (int l = 0; l < w.Layers.Count; l++)
         {
             for (int d = 0; d < w.Layers[l].Count; d++)
             {
-                string suffix = d == 0 ? "" : "_reverse";
                 var dir = w.Layers[l][d];
-                yield return ($"rnns.{l}.weight_ih_l0{suffix}", dir.WeightIh);
-                yield return ($"rnns.{l}.weight_hh_l0{suffix}", dir.WeightHh);
-                yield return ($"rnns.{l}.bias_ih_l0{suffix}", dir.BiasIh);
-                yield return ($"rnns.{l}.bias_hh_l0{suffix}", dir.BiasHh);
+                var roles = directions[d];
+                yield return (FastaiNameMap.TargetName(roles[0], l), dir.WeightIh);
+                yield return (FastaiNameMap.TargetName(roles[1], l), dir.WeightHh);
+                yield return (FastaiNameMap.TargetName(roles[2], l), dir.BiasIh);
+                yield return (FastaiNameMap.TargetName(roles[3], l), dir.BiasHh);
             }
         }
-        if (w.DecoderWeight is { } dw) yield return ("decoder.weight", dw);
-        if (w.DecoderBias is { } db) yield return ("decoder.bias", db);
-        if (w.ClassifierHead is { } head)
+        if (w.DecoderWeight is { } dw) yield return (FastaiNameMap.TargetName(FastaiRole.DecoderWeight, 0), dw);
+        if (w.DecoderBias is { } db) yield return (FastaiNameMap.TargetName(FastaiRole.DecoderBias, 0), db);
+        if (w.ClassifierHead is not { } head) yield break;
+        for (int k = 0; k < head.Count; k++)
         {
-            for (int k = 0; k < head.Count; k++)
-            {
-                var blk = head[k];
-                yield return ($"head.{k}.bn.weight", blk.BnWeight);
-                yield return ($"head.{k}.bn.bias", blk.BnBias);
-                yield return ($"head.{k}.bn.running_mean", blk.RunningMean);
-                yield return ($"head.{k}.bn.running_var", blk.RunningVar);
-                yield return ($"head.{k}.linear.weight", blk.LinearWeight);
-                if (blk.LinearBias is { } lb) yield return ($"head.{k}.linear.bias", lb);
-            }
+            var block = head[k];
+            yield return (FastaiNameMap.TargetName(FastaiRole.HeadBnWeight, k), block.BnWeight);
+            yield return (FastaiNameMap.TargetName(FastaiRole.HeadBnBias, k), block.BnBias);
+            yield return (FastaiNameMap.TargetName(FastaiRole.HeadBnRunningMean, k), block.RunningMean);
+            yield return (FastaiNameMap.TargetName(FastaiRole.HeadBnRunningVar, k), block.RunningVar);
+            yield return (FastaiNameMap.TargetName(FastaiRole.HeadLinearWeight, k), block.LinearWeight);
+            if (block.LinearBias is { } lb) yield return (FastaiNameMap.TargetName(FastaiRole.HeadLinearBias, k), lb);
         }
     }
 }

@@ -1,3 +1,4 @@
+using WeightPort.Formats;
 using WeightPort.Tensors;
 
 namespace WeightPort.Verification;
@@ -7,7 +8,7 @@ namespace WeightPort.Verification;
 /// with <c>tokens</c> int64 [batch, seq], and <c>logits</c> [batch, seq, vocab], <c>class_logits</c> [batch, classes] and
 /// <c>last_hidden</c> [batch, seq, emb] where they apply.
 /// </summary>
-public sealed record ReferenceOutputs(string Path, int[] Tokens, int Batch, int Seq, float[]? Logits, int LogitsWidth,
+internal sealed record ReferenceOutputs(string Path, int[] Tokens, int Batch, int Seq, float[]? Logits, int LogitsWidth,
     float[]? ClassLogits, int ClassCount, float[]? LastHidden, int HiddenWidth)
 {
     /// <summary>Reads <paramref name="path"/> with WeightPort's own (allowlist) reader.</summary>

@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using WeightPort.Compute.Cpu;
 using WeightPort.IO;
 using WeightPort.Model;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace WeightPort.Tests.Cli;
 
@@ -127,7 +128,7 @@ public sealed class ConvertKillTests : IClassFixture<KillFixture>
         string bSha = KillFixture.Sha256(output);
         File.WriteAllText(output + ".manifest.json", staleManifest);
 
-        var e = Assert.Throws<CheckpointFormatException>(() => AwdLstm.Load(output));
+        var e = Assert.Throws<CheckpointFormatException>(() => AwdLstm.Load(output, CpuBackend.Create()));
         Assert.Equal(CheckpointError.InvalidContent, e.Error);
         Assert.Contains("does not match its manifest", e.Message);
         Assert.Contains(output + ".manifest.json", e.Message);

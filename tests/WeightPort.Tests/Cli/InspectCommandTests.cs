@@ -1,6 +1,6 @@
-using Xunit;
 using System.Text.Json;
 using WeightPort.Tests.Infrastructure;
+using Xunit;
 
 namespace WeightPort.Tests.Cli;
 

@@ -1,5 +1,6 @@
+using WeightPort.Formats;
+using WeightPort.Tests.Formats.Pickle;
 using WeightPort.Tests.Infrastructure;
-using WeightPort.Tests.Pickle;
 using Xunit;
 
 namespace WeightPort.Tests.Conformance;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
-using WeightPort.Pickle;
+using WeightPort.Formats.Pickle;
 using WeightPort.Tensors;
 using Xunit;
 

@@ -1,7 +1,8 @@
 using System.Text.Json;
-using WeightPort.Pickle;
+using WeightPort.Formats.Pickle;
+using WeightPort.Formats;
+using WeightPort.Tests.Formats.Pickle;
 using WeightPort.Tests.Infrastructure;
-using WeightPort.Tests.Pickle;
 using Xunit;
 
 namespace WeightPort.Tests.Conformance;

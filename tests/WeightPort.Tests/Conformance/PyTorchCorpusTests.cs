@@ -1,5 +1,6 @@
 using System.Text.Json;
-using WeightPort.Pickle;
+using WeightPort.Formats.Pickle;
+using WeightPort.Formats;
 using WeightPort.Tests.Infrastructure;
 using Xunit;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using WeightPort.Conversion;
 using WeightPort.Fastai;
+using WeightPort.Formats;
 using WeightPort.Tests.Infrastructure;
 using Xunit;
 
@@ -32,7 +33,7 @@ public sealed class ConvertFixtureTests : IDisposable
         var shas = FixtureManifest.TensorHashes(fixture);
         using var source = FastaiCheckpoint.Open(Path.Combine(TestPaths.Fixtures, fixture));
         var target = new ConvertTarget(Path.Combine(_dir, fixture + "." + format), fmt.Value);
-        var result = source.Convert(target);
+        var result = ConversionPlan.Create(source).Write(target);
 
         using var written = CheckpointReader.Open(target.OutputPath);
         var plan = result.Plan;
@@ -76,7 +77,7 @@ public sealed class ConvertFixtureTests : IDisposable
         var src = Path.Combine(TestPaths.Fixtures, fixture);
         using var source = FastaiCheckpoint.Open(src);
         var target = new ConvertTarget(Path.Combine(_dir, fixture + ".clean.pth"), OutputFormat.Pth);
-        source.Convert(target);
+        ConversionPlan.Create(source).Write(target);
         var (code, output) = RunPython(Path.Combine(TestPaths.RepoRoot, "tools", "check_clean_pth.py"), target.OutputPath, src, target.ManifestPath);
         Assert.True(code == 0, output);
         Assert.Contains("OK", output);
@@ -88,7 +89,7 @@ public sealed class ConvertFixtureTests : IDisposable
         // The checker must be able to fail: the same layout from a different model is refused.
         using var source = FastaiCheckpoint.Open(Path.Combine(TestPaths.Fixtures, "fastai_v2_lm.zip.pth"));
         var target = new ConvertTarget(Path.Combine(_dir, "v2.clean.pth"), OutputFormat.Pth);
-        source.Convert(target);
+        ConversionPlan.Create(source).Write(target);
         var (code, output) = RunPython(Path.Combine(TestPaths.RepoRoot, "tools", "check_clean_pth.py"), target.OutputPath,
             Path.Combine(TestPaths.Fixtures, "fastai_v1_lm.zip.pth"), target.ManifestPath);
         Assert.NotEqual(0, code);

@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using WeightPort.Formats;
+using WeightPort.IO;
 using WeightPort.Tensors;
 
 namespace WeightPort.Tests.Fastai;

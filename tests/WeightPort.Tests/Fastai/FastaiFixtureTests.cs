@@ -1,5 +1,7 @@
 using System.Text.Json;
+using WeightPort.Conversion;
 using WeightPort.Fastai;
+using WeightPort.Model;
 using WeightPort.Tensors;
 using WeightPort.Tests.Infrastructure;
 using Xunit;
@@ -70,7 +72,7 @@ public sealed class FastaiFixtureTests
         if (!layoutName.StartsWith("fastai-", StringComparison.Ordinal))
         {
             Assert.Equal(FastaiLayout.Passthrough, f.Layout);
-            var pass = f.CreatePlan();
+            var pass = ConversionPlan.Create(f);
             Assert.Equal(shas.Keys.Order(StringComparer.Ordinal), pass.Tensors.Select(t => t.TargetName).Order(StringComparer.Ordinal));
             return;
         }
@@ -101,7 +103,7 @@ public sealed class FastaiFixtureTests
             Assert.Contains($"largest absolute difference {mismatch.GetProperty("max_abs_diff").GetDouble():G9},", err.Details);
             var pos = mismatch.GetProperty("differing_positions")[0].EnumerateArray().Select(x => x.GetInt64());
             Assert.Contains($"first at [{string.Join(", ", pos)}] (flat {mismatch.GetProperty("first_differing_flat_index").GetInt64()})", err.Details);
-            Assert.Throws<CheckpointFormatException>(() => f.CreatePlan());
+            Assert.Throws<CheckpointFormatException>(() => ConversionPlan.Create(f));
             return;
         }
         Assert.True(report.IsValid, string.Join("\n", report.Errors));
@@ -118,16 +120,16 @@ public sealed class FastaiFixtureTests
             }
         }
 
-        var plan = f.CreatePlan();
+        var plan = ConversionPlan.Create(f);
         // Every written tensor has exactly the bytes PyTorch reported for its source key; nothing is unaccounted for.
         foreach (var t in plan.Tensors) Assert.Equal(shas[t.SourcePath], t.Source.Sha256Hex());
         Assert.All(plan.Tensors.Where(t => t.TargetName.StartsWith("rnns.", StringComparison.Ordinal) && t.TargetName.EndsWith("weight_hh_l0", StringComparison.Ordinal)),
             t => Assert.EndsWith("weight_hh_l0_raw", t.SourcePath));
         var accounted = plan.Tensors.Select(t => t.SourcePath).Concat(plan.Dropped.Select(d => d.SourcePath)).ToHashSet(StringComparer.Ordinal);
         Assert.All(f.Checkpoint.Tensors.Where(t => !t.Path.StartsWith("opt.", StringComparison.Ordinal)), t => Assert.Contains(t.Path, accounted));
-        var weights = plan.ToAwdLstmWeights();
+        var weights = AwdLstmWeights.FromPlan(plan);
         Assert.Equal(config.Model, weights.Config);
         if (cfg.TryGetProperty("fp16_representable", out var fp16) && fp16.GetBoolean())
-            Assert.All(f.CreatePlan(new ConversionOptions { TargetDType = DType.Float16 }).Tensors, t => Assert.True(t.CastLossless, t.SourcePath));
+            Assert.All(ConversionPlan.Create(f, new ConversionOptions { TargetDType = DType.Float16 }).Tensors, t => Assert.True(t.CastLossless, t.SourcePath));
     }
 }

@@ -1,4 +1,6 @@
+using WeightPort.Conversion;
 using WeightPort.Fastai;
+using WeightPort.Model;
 using WeightPort.Tensors;
 using Xunit;
 
@@ -60,7 +62,7 @@ public sealed class FastaiLayoutDetectionTests
 
         Assert.Equal(FastaiLayout.LanguageModelV2, f.Layout);
         Assert.True(f.IsWrapped);
-        var plan = f.CreatePlan();
+        var plan = ConversionPlan.Create(f);
         Assert.Equal("model.0.encoder.weight", plan.Find("encoder.weight")!.SourcePath);
         Assert.Contains(plan.Dropped, d => d.SourcePath == "opt.state.0.exp_avg" && d.Reason.Contains("optimizer"));
         var opt = Assert.Single(plan.Decisions, d => d.Kind == DecisionKind.OptimizerState);
@@ -78,7 +80,7 @@ public sealed class FastaiLayoutDetectionTests
         Assert.Equal(10, m.HiddenSize);
         Assert.Equal(5, m.LayerHiddenSize(0));
         Assert.Equal(3, m.LayerHiddenSize(2));
-        var plan = f.CreatePlan();
+        var plan = ConversionPlan.Create(f);
         var rev = plan.Find("rnns.1.weight_hh_l0_reverse")!;
         Assert.Equal("0.rnns.1.module.weight_hh_l0_reverse", rev.SourcePath);
         Assert.Equal([20L, 5L], rev.Shape);
@@ -93,7 +95,7 @@ public sealed class FastaiLayoutDetectionTests
         using var f = FakeFastai.Open(new FakeSpec { Version = FakeVersion.V1, Kind = FakeKind.Classifier, DType = DType.Float16 });
 
         Assert.Equal(DType.Float16, f.Config!.DType);
-        var plan = f.CreatePlan();
+        var plan = ConversionPlan.Create(f);
         Assert.Equal(DType.Float16, plan.Find("rnns.0.weight_hh_l0")!.OutputDType);
         Assert.Equal(DType.Float32, plan.Find("head.0.bn.weight")!.OutputDType);
         Assert.Equal(DType.Int64, plan.Find("head.0.bn.num_batches_tracked")!.OutputDType);
@@ -111,7 +113,7 @@ public sealed class FastaiLayoutDetectionTests
 
         Assert.Equal([18, 7, 4, 2], f.Config!.HeadSizes);
         Assert.Equal([true, false, false], f.Config.HeadDropoutFree);
-        var plan = f.CreatePlan();
+        var plan = ConversionPlan.Create(f);
         Assert.Equal(shiftedLinear, plan.Find("head.0.linear.weight")!.SourcePath);
         Assert.Contains("p = 0", plan.Decisions[0].Details);
     }
@@ -123,7 +125,7 @@ public sealed class FastaiLayoutDetectionTests
         // bn_drop_lin: BN 0, Dropout 1, Linear 2, ReLU 3, BN 4, Dropout 5, Linear 6.
         Assert.Contains("1.layers.6.bias", builder.Paths);
         using var f = FastaiCheckpoint.From(builder.Build());
-        var plan = f.CreatePlan();
+        var plan = ConversionPlan.Create(f);
         Assert.Equal("1.layers.4.running_var", plan.Find("head.1.bn.running_var")!.SourcePath);
         Assert.Equal("1.layers.6.bias", plan.Find("head.1.linear.bias")!.SourcePath);
     }
@@ -194,11 +196,11 @@ public sealed class FastaiLayoutDetectionTests
 
         Assert.Equal(FastaiLayout.Passthrough, f.Layout);
         Assert.Null(f.Config);
-        var plan = f.CreatePlan();
+        var plan = ConversionPlan.Create(f);
         Assert.Equal(["0.weight", "0.bias", "model.layer.weight"], plan.Tensors.Select(t => t.TargetName));
         Assert.Equal(plan.Tensors.Select(t => t.SourcePath), plan.Tensors.Select(t => t.TargetName));
         Assert.Empty(plan.Dropped);
-        Assert.Throws<CheckpointFormatException>(() => plan.ToAwdLstmWeights());
+        Assert.Throws<CheckpointFormatException>(() => AwdLstmWeights.FromPlan(plan));
     }
 
     [Fact]
@@ -208,7 +210,7 @@ public sealed class FastaiLayoutDetectionTests
         using var f = FastaiCheckpoint.From(b.Build(), new FastaiOptions { Layout = FastaiLayout.Passthrough });
 
         Assert.Equal(FastaiLayout.Passthrough, f.Layout);
-        var plan = f.CreatePlan();
+        var plan = ConversionPlan.Create(f);
         Assert.Equal(b.Paths, plan.Tensors.Select(t => t.TargetName));
         Assert.Contains("forced", plan.Decisions[0].Details);
     }
@@ -235,7 +237,7 @@ public sealed class FastaiLayoutDetectionTests
     public void Detect_CanonicalOutputNames_RecognisedWithSameConfig()
     {
         using var source = FakeFastai.Open(new FakeSpec { Version = FakeVersion.V1, Kind = FakeKind.Classifier, Bidir = true });
-        var plan = source.CreatePlan();
+        var plan = ConversionPlan.Create(source);
         var b = new CheckpointBuilder();
         foreach (var t in plan.Tensors)
         {
@@ -247,7 +249,7 @@ public sealed class FastaiLayoutDetectionTests
         Assert.Equal(FastaiLayout.Canonical, canonical.Layout);
         Assert.Equal(source.Config!.Model, canonical.Config!.Model);
         Assert.Equal(source.Config.HeadSizes, canonical.Config.HeadSizes);
-        Assert.Equal(plan.Tensors.Select(t => t.TargetName), canonical.CreatePlan().Tensors.Select(t => t.TargetName));
+        Assert.Equal(plan.Tensors.Select(t => t.TargetName), ConversionPlan.Create(canonical).Tensors.Select(t => t.TargetName));
     }
 
     [Fact]

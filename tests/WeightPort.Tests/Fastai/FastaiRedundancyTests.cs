@@ -1,4 +1,6 @@
+using WeightPort.Conversion;
 using WeightPort.Fastai;
+using WeightPort.Model;
 using WeightPort.Tensors;
 using Xunit;
 
@@ -15,7 +17,7 @@ public sealed class FastaiRedundancyTests
         var d = Single(f, DecisionKind.EmbeddingCopy);
         Assert.Equal(DecisionVerdict.DroppedSameView, d.Verdict);
         Assert.Equal(["0.encoder.weight", "0.encoder_dp.emb.weight"], d.Keys);
-        Assert.Contains(f.CreatePlan().Dropped, x => x.SourcePath == "0.encoder_dp.emb.weight");
+        Assert.Contains(ConversionPlan.Create(f).Dropped, x => x.SourcePath == "0.encoder_dp.emb.weight");
     }
 
     [Fact]
@@ -47,7 +49,7 @@ public sealed class FastaiRedundancyTests
         Assert.Contains("largest absolute difference 0.5,", d.Details);
         Assert.Contains("first at [2, 3] (flat 15)", d.Details);
 
-        var e = Assert.Throws<CheckpointFormatException>(() => f.CreatePlan());
+        var e = Assert.Throws<CheckpointFormatException>(() => ConversionPlan.Create(f));
         Assert.Equal(CheckpointError.InvalidContent, e.Error);
         Assert.Contains("2 of 72 elements differ", e.Message);
         Assert.Equal("0.encoder_dp.emb.weight", e.Key);
@@ -63,9 +65,9 @@ public sealed class FastaiRedundancyTests
         Assert.StartsWith("WARNING", d.Details);
         Assert.Contains("2 of 72 elements differ", d.Details);
 
-        var plan = f.CreatePlan();
+        var plan = ConversionPlan.Create(f);
         Assert.Equal("0.encoder.weight", plan.Find("encoder.weight")!.SourcePath);
-        Assert.Contains(plan.Dropped, x => x.SourcePath == "0.encoder_dp.emb.weight" && x.Reason.Contains("allowed"));
+        Assert.Contains(plan.Dropped, x => x.SourcePath == "0.encoder_dp.emb.weight" && x.Reason.Contains("FastaiOptions.AllowEmbeddingMismatch is set"));
     }
 
     [Fact]
@@ -83,7 +85,7 @@ public sealed class FastaiRedundancyTests
         var b = FakeFastai.Build(new FakeSpec { Version = FakeVersion.V1, Emb = 6, NHid = 8 });
         // A clone of layer 0's raw matrix: equal values in a separate storage.
         using var probe = FastaiCheckpoint.From(b.Build());
-        var raw = probe.CreatePlan().Find("rnns.0.weight_hh_l0")!;
+        var raw = ConversionPlan.Create(probe).Find("rnns.0.weight_hh_l0")!;
         b.Add("0.rnns.0.module.weight_hh_l0", raw.ToFloat32Array(), [32, 8]);
 
         using var f = FastaiCheckpoint.From(b.Build());
@@ -96,7 +98,7 @@ public sealed class FastaiRedundancyTests
     {
         var b = FakeFastai.Build(new FakeSpec { Version = FakeVersion.V1, Emb = 6, NHid = 8 });
         using var probe = FastaiCheckpoint.From(b.Build());
-        var raw = probe.CreatePlan().Find("rnns.0.weight_hh_l0")!.ToFloat32Array();
+        var raw = ConversionPlan.Create(probe).Find("rnns.0.weight_hh_l0")!.ToFloat32Array();
         float scale = 1f / (1f - (float)p);
         var rng = new Random(7);
         var copy = new float[raw.Length];
@@ -123,9 +125,9 @@ public sealed class FastaiRedundancyTests
         Assert.Contains($"{zeros} of 256 elements zeroed", d.Details);
         Assert.Contains("bit for bit", d.Details);
         // The raw matrix, not the masked copy, is what gets written.
-        var plan = f.CreatePlan();
+        var plan = ConversionPlan.Create(f);
         Assert.Equal("0.rnns.0.weight_hh_l0_raw", plan.Find("rnns.0.weight_hh_l0")!.SourcePath);
-        Assert.Equal(raw, plan.ToAwdLstmWeights().Layers[0][0].WeightHh.ToArray());
+        Assert.Equal(raw, AwdLstmWeights.FromPlan(plan).Layers[0][0].WeightHh.ToArray());
     }
 
     [Fact]
@@ -165,7 +167,7 @@ public sealed class FastaiRedundancyTests
         Assert.Equal(["0.rnns.1.weight_hh_l0_raw", "0.rnns.1.module.weight_hh_l0"], d.Keys);
         Assert.Contains("layer 1", d.Details);
         Assert.Contains("elements differ, largest absolute difference", d.Details);
-        var e = Assert.Throws<CheckpointFormatException>(() => f.CreatePlan());
+        var e = Assert.Throws<CheckpointFormatException>(() => ConversionPlan.Create(f));
         Assert.Equal(CheckpointError.InvalidContent, e.Error);
         Assert.Equal("0.rnns.1.module.weight_hh_l0", e.Key);
     }
@@ -184,7 +186,7 @@ public sealed class FastaiRedundancyTests
     {
         var b = FakeFastai.Build(new FakeSpec { Version = FakeVersion.V1, Emb = 6, NHid = 8, DType = DType.Float16 });
         using var probe = FastaiCheckpoint.From(b.Build());
-        var raw = probe.CreatePlan().Find("rnns.0.weight_hh_l0")!.ToFloat32Array();
+        var raw = ConversionPlan.Create(probe).Find("rnns.0.weight_hh_l0")!.ToFloat32Array();
         float scale = 1f / (1f - 0.3f);
         var rng = new Random(3);
         var copy = raw.Select(r => rng.NextDouble() < 0.3 ? 0f : (float)(Half)(r * scale)).ToArray();
@@ -198,7 +200,7 @@ public sealed class FastaiRedundancyTests
     {
         using var f = FakeFastai.Open(new FakeSpec { Version = FakeVersion.V07, V07HhCopy = true, DecoderBias = false });
         Assert.Equal(FastaiLayout.LanguageModelV07, f.Layout);
-        var plan = f.CreatePlan();
+        var plan = ConversionPlan.Create(f);
         Assert.Equal("0.rnns.2.module.weight_hh_l0_raw", plan.Find("rnns.2.weight_hh_l0")!.SourcePath);
         Assert.Contains(plan.Dropped, d => d.SourcePath == "0.rnns.2.module.weight_hh_l0");
         Assert.Contains(plan.Dropped, d => d.SourcePath == "0.encoder_with_dropout.embed.weight");
@@ -210,12 +212,12 @@ public sealed class FastaiRedundancyTests
     {
         using var f = FakeFastai.Open(new FakeSpec());
         Assert.True(f.Config!.Tied);
-        var plan = f.CreatePlan();
+        var plan = ConversionPlan.Create(f);
         Assert.Null(plan.Find("decoder.weight"));
         Assert.NotNull(plan.Find("decoder.bias"));
         Assert.Contains(plan.Dropped, d => d.SourcePath == "1.decoder.weight" && d.Reason.Contains("tied"));
         Assert.Equal(DecisionVerdict.Tied, Single(f, DecisionKind.DecoderTie).Verdict);
-        var w = plan.ToAwdLstmWeights();
+        var w = AwdLstmWeights.FromPlan(plan);
         Assert.Null(w.DecoderWeight);
         Assert.True(w.HasDecoder);
     }
@@ -232,10 +234,10 @@ public sealed class FastaiRedundancyTests
     public void Decoder_TiedWithWriteOption_WrittenFromDecoderKey()
     {
         using var f = FakeFastai.Open(new FakeSpec());
-        var plan = f.CreatePlan(new ConversionOptions { WriteTiedDecoderWeight = true });
+        var plan = ConversionPlan.Create(f, new ConversionOptions { WriteTiedDecoderWeight = true });
         Assert.Equal("1.decoder.weight", plan.Find("decoder.weight")!.SourcePath);
         Assert.DoesNotContain(plan.Dropped, d => d.SourcePath == "1.decoder.weight");
-        Assert.Null(plan.ToAwdLstmWeights().DecoderWeight);
+        Assert.Null(AwdLstmWeights.FromPlan(plan).DecoderWeight);
     }
 
     [Fact]
@@ -246,9 +248,9 @@ public sealed class FastaiRedundancyTests
         var d = Single(f, DecisionKind.DecoderTie);
         Assert.Equal(DecisionVerdict.Untied, d.Verdict);
         Assert.Contains("elements differ", d.Details);
-        var plan = f.CreatePlan();
+        var plan = ConversionPlan.Create(f);
         Assert.Equal("1.decoder.weight", plan.Find("decoder.weight")!.SourcePath);
-        var w = plan.ToAwdLstmWeights();
+        var w = AwdLstmWeights.FromPlan(plan);
         Assert.NotNull(w.DecoderWeight);
         Assert.NotEqual(w.Embedding.ToArray(), w.DecoderWeight!.Value.ToArray());
     }

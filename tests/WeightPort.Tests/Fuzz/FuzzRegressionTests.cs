@@ -1,9 +1,11 @@
-using WeightPort.Pickle;
-using WeightPort.Safetensors;
+using WeightPort.Formats.Pickle;
+using WeightPort.Formats.Safetensors;
+using WeightPort.Formats.Torch;
+using WeightPort.Formats.TorchSharp;
+using WeightPort.Formats;
+using WeightPort.IO;
 using WeightPort.Tensors;
 using WeightPort.Tests.Infrastructure;
-using WeightPort.Torch;
-using WeightPort.TorchSharp;
 using Xunit;
 
 namespace WeightPort.Tests.Fuzz;

@@ -57,7 +57,7 @@ public sealed class AtomicFileWriterTests : IDisposable
     {
         string target = Path.Combine(_dir, "model.pth");
         File.WriteAllBytes(target, [9]);
-        Assert.Throws<IOException>(() => AtomicFileWriter.Create(target));
+        Assert.Throws<OutputExistsException>(() => AtomicFileWriter.Create(target));
         Assert.Equal(new byte[] { 9 }, File.ReadAllBytes(target));
     }
 

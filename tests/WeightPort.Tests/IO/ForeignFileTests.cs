@@ -1,6 +1,6 @@
-using WeightPort.Safetensors;
+using WeightPort.Formats.Safetensors;
+using WeightPort.Formats.TorchSharp;
 using WeightPort.Tests.Infrastructure;
-using WeightPort.TorchSharp;
 using Xunit;
 
 namespace WeightPort.Tests.IO;

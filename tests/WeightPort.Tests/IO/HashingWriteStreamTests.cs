@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
+using System.Security.Cryptography;
 using WeightPort.IO;
 using Xunit;
 

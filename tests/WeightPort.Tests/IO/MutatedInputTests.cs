@@ -1,7 +1,8 @@
-using WeightPort.Safetensors;
+using WeightPort.Formats.Safetensors;
+using WeightPort.Formats.TorchSharp;
+using WeightPort.IO;
 using WeightPort.Tensors;
 using WeightPort.Tests.Infrastructure;
-using WeightPort.TorchSharp;
 using Xunit;
 
 namespace WeightPort.Tests.IO;

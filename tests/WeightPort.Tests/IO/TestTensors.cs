@@ -1,3 +1,4 @@
+using WeightPort.Formats;
 using WeightPort.IO;
 using WeightPort.Tensors;
 
@@ -72,7 +73,7 @@ internal static class TestTensors
     public static byte[] OutputBytes(TensorToWrite t)
     {
         using var ms = new MemoryStream();
-        TensorBytes.WriteTo(t, ms);
+        TensorBytes.WriteTo(t.Source, t.DType, ms);
         return ms.ToArray();
     }
 

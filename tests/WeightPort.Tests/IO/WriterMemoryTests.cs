@@ -1,10 +1,11 @@
+using WeightPort.Formats.Safetensors;
+using WeightPort.Formats.Torch;
+using WeightPort.Formats.TorchSharp;
+using WeightPort.Formats;
 using WeightPort.IO;
-using WeightPort.Safetensors;
 using WeightPort.Tensors;
-using WeightPort.Torch;
-using WeightPort.TorchSharp;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace WeightPort.Tests.IO;
 

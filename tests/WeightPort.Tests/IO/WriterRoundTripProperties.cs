@@ -1,11 +1,12 @@
 using System.IO.Compression;
-using FsCheck;
 using FsCheck.Fluent;
+using FsCheck;
+using WeightPort.Formats.Safetensors;
+using WeightPort.Formats.Torch;
+using WeightPort.Formats.TorchSharp;
+using WeightPort.Formats;
 using WeightPort.IO;
-using WeightPort.Safetensors;
 using WeightPort.Tensors;
-using WeightPort.Torch;
-using WeightPort.TorchSharp;
 using Xunit;
 
 namespace WeightPort.Tests.IO;

@@ -1,6 +1,7 @@
-using Xunit;
 using WeightPort.Compute.Cpu;
+using WeightPort.Fastai;
 using WeightPort.Model;
+using Xunit;
 
 namespace WeightPort.Tests.Model;
 

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using WeightPort.Compute.Cpu;
+using WeightPort.Conversion;
 using WeightPort.Fastai;
 using WeightPort.Model;
 using WeightPort.Tensors;
@@ -43,7 +45,7 @@ public sealed class MappedWeightsTests
     {
         using var loaded = AwdLstmLoader.Load(Fixture(name));
         using var reference = FastaiCheckpoint.Open(Fixture(name));
-        var copied = reference.CreatePlan().Tensors.Where(t => t.Role is not null).ToDictionary(t => (t.Role, t.Index), t => t.ToFloat32Array());
+        var copied = ConversionPlan.Create(reference).Tensors.Where(t => t.Role is not null).ToDictionary(t => (t.Role, t.Index), t => t.ToFloat32Array());
         var all = All(loaded.Weights).ToList();
         Assert.All(all, m => Assert.True(IsMapped(m), "a float32 tensor of a zip checkpoint was copied instead of mapped"));
         Assert.Equal(copied[(FastaiRole.Embedding, 0)], loaded.Weights.Embedding.ToArray());
@@ -56,7 +58,7 @@ public sealed class MappedWeightsTests
         Skip.IfNot(RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64, "unaligned floats are copied on this architecture");
         using var loaded = AwdLstmLoader.Load(Fixture("fastai_v2_lm.legacy.pth"));
         using var reference = FastaiCheckpoint.Open(Fixture("fastai_v2_lm.legacy.pth"));
-        var copied = reference.CreatePlan().Tensors.Single(t => t.Role == FastaiRole.Embedding).ToFloat32Array();
+        var copied = ConversionPlan.Create(reference).Tensors.Single(t => t.Role == FastaiRole.Embedding).ToFloat32Array();
         Assert.All(All(loaded.Weights), m => Assert.True(IsMapped(m)));
         int unaligned = 0;
         foreach (var m in All(loaded.Weights))
@@ -108,8 +110,8 @@ public sealed class MappedWeightsTests
         var lmCheckpoint = FastaiCheckpoint.Open(Fixture("fastai_v2_lm.zip.pth"));
         var classifierCheckpoint = FastaiCheckpoint.Open(Fixture("fastai_v2_classifier.zip.pth"));
         using var backend = WeightPort.Compute.Cpu.CpuBackend.Create();
-        using var lm = AwdLstm.FromWeights(lmCheckpoint.CreatePlan().ToAwdLstmWeights(), backend);
-        using var classifier = AwdLstmClassifier.FromWeights(classifierCheckpoint.CreatePlan().ToAwdLstmWeights(), backend);
+        using var lm = AwdLstm.FromWeights(AwdLstmWeights.FromPlan(ConversionPlan.Create(lmCheckpoint)), backend);
+        using var classifier = AwdLstmClassifier.FromWeights(AwdLstmWeights.FromPlan(ConversionPlan.Create(classifierCheckpoint)), backend);
         lmBefore = lm.Forward(tokens).Logits.ToArray();
         classesBefore = classifier.Classify(tokens);
         lmCheckpoint.Dispose();
@@ -143,7 +145,7 @@ public sealed class MappedWeightsTests
         File.Copy(Fixture("fastai_v2_lm.zip.pth"), copy);
         try
         {
-            var model = AwdLstm.Load(copy);
+            var model = AwdLstm.Load(copy, CpuBackend.Create());
             Assert.True(IsMapped(model.Weights.Embedding));
             var tokens = new int[,] { { 2, 3, 4, 5 } };
             var first = model.Forward(tokens).Logits.ToArray();

@@ -1,5 +1,5 @@
-using Xunit;
 using WeightPort.Model;
+using Xunit;
 
 namespace WeightPort.Tests.Model;
 

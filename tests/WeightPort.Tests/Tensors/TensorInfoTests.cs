@@ -1,3 +1,4 @@
+using WeightPort.IO;
 using WeightPort.Tensors;
 using Xunit;
 

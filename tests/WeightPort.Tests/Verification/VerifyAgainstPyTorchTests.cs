@@ -1,7 +1,9 @@
 using WeightPort.Compute.Cpu;
 using WeightPort.Conversion;
 using WeightPort.Fastai;
+using WeightPort.Formats;
 using WeightPort.Model;
+using WeightPort.Tensors;
 using WeightPort.Tests.Infrastructure;
 using WeightPort.Verification;
 using Xunit;
@@ -50,7 +52,7 @@ public sealed class VerifyAgainstPyTorchTests : IDisposable
     public void Converted_MatchesPyTorchReference_AndItsSource(string reference, OutputFormat format)
     {
         var target = new ConvertTarget(Path.Combine(_dir, "model." + format.Id()), format);
-        using (var source = FastaiCheckpoint.Open(FixtureOf(reference))) source.Convert(target);
+        using (var source = FastaiCheckpoint.Open(FixtureOf(reference))) ConversionPlan.Create(source).Write(target);
         using var backend = CpuBackend.Create();
         var converted = AwdLstmLoader.Load(target.OutputPath);
         Assert.NotNull(converted.Manifest);
@@ -66,7 +68,7 @@ public sealed class VerifyAgainstPyTorchTests : IDisposable
     public void OneWeightChanged_FailsAgainstReferenceAndSource()
     {
         var target = new ConvertTarget(Path.Combine(_dir, "lm.dat"), OutputFormat.TorchSharp);
-        using (var source = FastaiCheckpoint.Open(FixtureOf("wt103_mini_fwd.pth.ref.pt"))) source.Convert(target);
+        using (var source = FastaiCheckpoint.Open(FixtureOf("wt103_mini_fwd.pth.ref.pt"))) ConversionPlan.Create(source).Write(target);
         long offset;
         using (var written = CheckpointReader.Open(target.OutputPath))
         {

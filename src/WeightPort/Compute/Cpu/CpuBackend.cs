@@ -1,5 +1,5 @@
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using System.Runtime.Intrinsics;
 using WeightPort.Model;
 
 namespace WeightPort.Compute.Cpu;
@@ -8,7 +8,7 @@ namespace WeightPort.Compute.Cpu;
 /// The CPU backend: float32 weights used in place, matrix products on OpenBLAS or on the managed SIMD kernels
 /// (<see cref="CpuBlas"/>), with identical semantics either way.
 /// </summary>
-public sealed class CpuBackend : IComputeBackend
+public sealed class CpuBackend : ComputeBackend
 {
     private readonly ISgemm _gemm;
 
@@ -50,17 +50,11 @@ public sealed class CpuBackend : IComputeBackend
     public CpuBlas Blas { get; }
 
     /// <inheritdoc />
-    public string Name => "cpu";
+    public override string Name => "cpu";
 
     /// <inheritdoc />
-    public string Description => "CPU float32, " + _gemm.Description;
+    public override string Description => "CPU float32, " + _gemm.Description;
 
     /// <inheritdoc />
-    /// <exception cref="ArgumentException">A weight array's length disagrees with <see cref="AwdLstmWeights.Config"/>.</exception>
-    public ILanguageModelEngine CreateEngine(AwdLstmWeights weights) => new CpuLanguageModelEngine(weights, _gemm);
-
-    /// <summary>Nothing to release: engines own their pinned weights.</summary>
-    public void Dispose()
-    {
-    }
+    internal override LanguageModelEngine CreateEngine(AwdLstmWeights weights) => new CpuLanguageModelEngine(weights, _gemm);
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using WeightPort.Fastai;
 using WeightPort.Model;
 
 namespace WeightPort.Compute.Cpu;
@@ -9,12 +10,11 @@ namespace WeightPort.Compute.Cpu;
 /// timestep's projections and the fused cell kernel. The weights are pinned where they are (a memory-mapped
 /// checkpoint stays mapped; the tied decoder reads the embedding); only the summed gate bias is copied.
 /// </summary>
-internal sealed unsafe class CpuLanguageModelEngine : ILanguageModelEngine
+internal sealed unsafe class CpuLanguageModelEngine : LanguageModelEngine
 {
     /// <summary>From this many batch rows on, the cell update is split over the cores.</summary>
     private const int ParallelCellRows = 8;
 
-    private readonly AwdLstmConfig _config;
     private readonly ISgemm _gemm;
     private readonly List<MemoryHandle> _pins = [];
     private readonly float* _embedding;
@@ -24,7 +24,7 @@ internal sealed unsafe class CpuLanguageModelEngine : ILanguageModelEngine
     private float[] _xproj = [];
     private float[] _bufferA = [];
     private float[] _bufferB = [];
-    private bool _disposed;
+    private int _batchSize;
 
     /// <summary>One direction of one layer: pinned weights, the summed bias and its hidden state.</summary>
     private sealed class Direction
@@ -38,43 +38,30 @@ internal sealed unsafe class CpuLanguageModelEngine : ILanguageModelEngine
         public float[] C = [];
     }
 
-    public CpuLanguageModelEngine(AwdLstmWeights weights, ISgemm gemm)
+    /// <exception cref="ArgumentException">The weights break <see cref="AwdLstmWeights.Validate"/>.</exception>
+    public CpuLanguageModelEngine(AwdLstmWeights weights, ISgemm gemm) : base(weights)
     {
-        ArgumentNullException.ThrowIfNull(weights);
-        _config = weights.Config;
         _gemm = gemm;
-        AwdLstmConfig cfg = _config;
-        if (cfg.VocabSize <= 0 || cfg.EmbSize <= 0 || cfg.HiddenSize <= 0 || cfg.Layers <= 0)
-            throw new ArgumentException($"AWD-LSTM config {cfg} has a non-positive size", nameof(weights));
-        if (weights.Layers.Count != cfg.Layers)
-            throw new ArgumentException($"config has {cfg.Layers} layers but the weights have {weights.Layers.Count}", nameof(weights));
+        AwdLstmConfig cfg = Config;
         try
         {
-            _embedding = Pin(weights.Embedding, (long)cfg.VocabSize * cfg.EmbSize, "embedding");
+            _embedding = Pin(weights.Embedding);
             if (weights.HasDecoder)
             {
-                _decoderWeight = Pin(weights.EffectiveDecoderWeight, (long)cfg.VocabSize * cfg.EmbSize, "decoder weight");
-                if (weights.DecoderBias is { } db) _decoderBias = Pin(db, cfg.VocabSize, "decoder bias");
+                _decoderWeight = Pin(weights.EffectiveDecoderWeight);
+                if (weights.DecoderBias is { } db) _decoderBias = Pin(db);
             }
             _layers = new Direction[cfg.Layers][];
             for (int l = 0; l < cfg.Layers; l++)
             {
                 int input = cfg.LayerInputSize(l), hidden = cfg.LayerHiddenSize(l);
-                int width = l == cfg.Layers - 1 ? cfg.EmbSize : cfg.HiddenSize;
-                if (hidden <= 0 || hidden * cfg.Directions != width)
-                    throw new ArgumentException($"layer {l} has hidden size {hidden} per direction, which does not make {width} over {cfg.Directions} direction(s)", nameof(weights));
-                if (weights.Layers[l].Count != cfg.Directions)
-                    throw new ArgumentException($"layer {l} has {weights.Layers[l].Count} directions, config says {cfg.Directions}", nameof(weights));
                 _layers[l] = new Direction[cfg.Directions];
                 for (int d = 0; d < cfg.Directions; d++)
                 {
                     LstmDirectionWeights w = weights.Layers[l][d];
-                    string name = $"layer {l} direction {d}";
                     long gates = 4L * hidden;
-                    float* wih = Pin(w.WeightIh, gates * input, name + " weight_ih");
-                    float* whh = Pin(w.WeightHh, gates * hidden, name + " weight_hh");
-                    Check(w.BiasIh, gates, name + " bias_ih");
-                    Check(w.BiasHh, gates, name + " bias_hh");
+                    float* wih = Pin(w.WeightIh);
+                    float* whh = Pin(w.WeightHh);
                     var bias = GC.AllocateArray<float>((int)gates, pinned: true);
                     System.Numerics.Tensors.TensorPrimitives.Add(w.BiasIh.Span, w.BiasHh.Span, bias);
                     _layers[l][d] = new Direction { WeightIh = wih, WeightHh = whh, Bias = bias, Input = input, Hidden = hidden };
@@ -89,46 +76,38 @@ internal sealed unsafe class CpuLanguageModelEngine : ILanguageModelEngine
     }
 
     /// <inheritdoc />
-    public int BatchSize { get; private set; }
+    public override int BatchSize => _batchSize;
 
-    private static void Check(ReadOnlyMemory<float> memory, long expected, string what)
+    private float* Pin(ReadOnlyMemory<float> memory)
     {
-        if (memory.Length != expected)
-            throw new ArgumentException($"{what} has {memory.Length:N0} floats, {expected:N0} expected", "weights");
-    }
-
-    private float* Pin(ReadOnlyMemory<float> memory, long expected, string what)
-    {
-        Check(memory, expected, what);
         MemoryHandle handle = memory.Pin();
         _pins.Add(handle);
         return (float*)handle.Pointer;
     }
 
     /// <inheritdoc />
-    public void Reset()
+    protected override void ResetCore()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         foreach (Direction[] layer in _layers)
             foreach (Direction d in layer)
             {
                 d.H = [];
                 d.C = [];
             }
-        BatchSize = 0;
+        _batchSize = 0;
     }
 
     /// <summary>fastai v2 <c>_change_one_hidden</c>: grow ⇒ zero rows appended; shrink ⇒ the first rows kept.</summary>
     private void ResizeState(int batch)
     {
-        if (batch == BatchSize) return;
+        if (batch == _batchSize) return;
         foreach (Direction[] layer in _layers)
             foreach (Direction d in layer)
             {
                 d.H = Resized(d.H, batch * d.Hidden);
                 d.C = Resized(d.C, batch * d.Hidden);
             }
-        BatchSize = batch;
+        _batchSize = batch;
     }
 
     private static float[] Resized(float[] state, int length)
@@ -146,24 +125,13 @@ internal sealed unsafe class CpuLanguageModelEngine : ILanguageModelEngine
     }
 
     /// <inheritdoc />
-    public void Encode(ReadOnlySpan<int> tokens, int batch, int seq, Span<float> output)
+    protected override void EncodeCore(ReadOnlySpan<int> tokens, int batch, int seq, Span<float> output)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        ArgumentOutOfRangeException.ThrowIfNegative(batch);
-        ArgumentOutOfRangeException.ThrowIfNegative(seq);
         long rows = (long)batch * seq;
-        if (tokens.Length != rows)
-            throw new ArgumentException($"{tokens.Length:N0} tokens given for batch {batch} × seq {seq}", nameof(tokens));
-        if (output.Length != rows * _config.EmbSize)
-            throw new ArgumentException($"output holds {output.Length:N0} floats, {rows * _config.EmbSize:N0} needed", nameof(output));
-        int vocab = _config.VocabSize, emb = _config.EmbSize;
-        foreach (int t in tokens)
-            if ((uint)t >= (uint)vocab) throw new ArgumentOutOfRangeException(nameof(tokens), t, $"token id outside the vocabulary of {vocab:N0}");
-
+        int emb = Config.EmbSize;
         ResizeState(batch);
-        if (rows == 0) return;
 
-        float[] input = Scratch(ref _bufferA, rows * Math.Max(emb, _config.HiddenSize));
+        float[] input = Scratch(ref _bufferA, rows * Math.Max(emb, Config.HiddenSize));
         fixed (float* inPtr = input)
         {
             for (int r = 0; r < rows; r++)
@@ -227,16 +195,9 @@ internal sealed unsafe class CpuLanguageModelEngine : ILanguageModelEngine
     }
 
     /// <inheritdoc />
-    public void Decode(ReadOnlySpan<float> hidden, int rows, Span<float> logits)
+    protected override void DecodeCore(ReadOnlySpan<float> hidden, int rows, Span<float> logits)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_decoderWeight == null) throw new InvalidOperationException("these weights have no decoder (a classifier or an encoder)");
-        ArgumentOutOfRangeException.ThrowIfNegative(rows);
-        int emb = _config.EmbSize, vocab = _config.VocabSize;
-        if (hidden.Length != (long)rows * emb)
-            throw new ArgumentException($"hidden holds {hidden.Length:N0} floats, {(long)rows * emb:N0} expected", nameof(hidden));
-        if (logits.Length != (long)rows * vocab)
-            throw new ArgumentException($"logits holds {logits.Length:N0} floats, {(long)rows * vocab:N0} expected", nameof(logits));
+        int emb = Config.EmbSize, vocab = Config.VocabSize;
         fixed (float* a = hidden)
         fixed (float* c = logits)
             _gemm.MultiplyTransposed(rows, vocab, emb, a, emb, _decoderWeight, emb, _decoderBias, c, vocab, accumulate: false);
@@ -249,10 +210,5 @@ internal sealed unsafe class CpuLanguageModelEngine : ILanguageModelEngine
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        if (_disposed) return;
-        _disposed = true;
-        Unpin();
-    }
+    protected override void DisposeCore() => Unpin();
 }

@@ -6,7 +6,7 @@ namespace WeightPort.Compute.Cpu;
 /// </summary>
 internal unsafe interface ISgemm
 {
-    /// <summary>What runs, for <see cref="IComputeBackend.Description"/>.</summary>
+    /// <summary>What runs, for <see cref="Model.ComputeBackend.Description"/>.</summary>
     string Description { get; }
 
     /// <summary>

@@ -10,7 +10,7 @@ namespace WeightPort.Compute.Cuda;
 /// (no CUDA needed to build or to run on the CPU). Kernels (<c>kernels.cu</c>, embedded) are compiled by NVRTC for the
 /// device on the first <see cref="CreateEngine"/>. Float32 throughout; TF32 only with <see cref="CudaOptions.AllowTf32"/>.
 /// </summary>
-public sealed unsafe class CudaBackend : IComputeBackend
+public sealed unsafe class CudaBackend : ComputeBackend
 {
     private static readonly Lazy<string?> Probe = new(() =>
     {
@@ -99,7 +99,7 @@ public sealed unsafe class CudaBackend : IComputeBackend
     public static string? UnavailableReason => Probe.Value;
 
     /// <summary>Short name: <c>cuda</c>.</summary>
-    public string Name => "cuda";
+    public override string Name => "cuda";
 
     /// <summary>The device's ordinal.</summary>
     public int DeviceIndex { get; }
@@ -123,13 +123,13 @@ public sealed unsafe class CudaBackend : IComputeBackend
     public int CublasVersion { get; }
 
     /// <summary>The options it was created with.</summary>
-    public CudaOptions Options { get; }
+    internal CudaOptions Options { get; }
 
     /// <summary>What runs the kernels, once an engine has compiled them (e.g. <c>sm_90 cubin</c>), else null.</summary>
     public string? KernelTarget => _kernels?.Target;
 
     /// <inheritdoc />
-    public string Description
+    public override string Description
     {
         get
         {
@@ -150,11 +150,11 @@ public sealed unsafe class CudaBackend : IComputeBackend
         TryCreate(0, null, out backend, out reason);
 
     /// <summary>Opens device <paramref name="deviceIndex"/>, or says why it cannot (never throws for a missing CUDA).</summary>
-    public static bool TryCreate(int deviceIndex, CudaOptions? options, [NotNullWhen(true)] out CudaBackend? backend, [NotNullWhen(false)] out string? reason)
+    internal static bool TryCreate(int deviceIndex, CudaOptions? options, [NotNullWhen(true)] out CudaBackend? backend, [NotNullWhen(false)] out string? reason)
     {
         try
         {
-            backend = Create(deviceIndex, options);
+            backend = Create(CudaLibraries.Shared, deviceIndex, options);
             reason = null;
             return true;
         }
@@ -169,7 +169,10 @@ public sealed unsafe class CudaBackend : IComputeBackend
     /// <summary>Opens a CUDA device.</summary>
     /// <exception cref="CudaUnavailableException">CUDA cannot be used on this machine, or <paramref name="deviceIndex"/> is not a device.</exception>
     /// <exception cref="CudaException">A CUDA call failed.</exception>
-    public static CudaBackend Create(int deviceIndex = 0, CudaOptions? options = null) => Create(CudaLibraries.Shared, deviceIndex, options);
+    /// <param name="deviceIndex">The device, as CUDA numbers the visible ones.</param>
+    /// <param name="allowTf32">Let cuBLAS use TF32 tensor cores (faster, about 3 significant digits in products); float32 math when false.</param>
+    public static CudaBackend Create(int deviceIndex = 0, bool allowTf32 = false) =>
+        Create(CudaLibraries.Shared, deviceIndex, new CudaOptions { AllowTf32 = allowTf32 });
 
     /// <summary>Opens a device through already loaded libraries (tests load stand-ins).</summary>
     internal static CudaBackend Create(CudaLibraries libraries, int deviceIndex, CudaOptions? options)
@@ -179,10 +182,14 @@ public sealed unsafe class CudaBackend : IComputeBackend
         return new CudaBackend(libraries, deviceIndex, options ?? new CudaOptions());
     }
 
-    /// <summary>Uploads <paramref name="weights"/> and returns an engine with a zero hidden state (compiles the kernels on first use).</summary>
-    /// <exception cref="ArgumentException">The weights do not match their config.</exception>
+    /// <inheritdoc />
     /// <exception cref="CudaException">Out of device memory, or the kernels do not build.</exception>
-    public CudaLanguageModelEngine CreateEngine(AwdLstmWeights weights)
+    internal override LanguageModelEngine CreateEngine(AwdLstmWeights weights) => CreateCudaEngine(weights);
+
+    /// <summary>Uploads <paramref name="weights"/> and returns an engine with a zero hidden state (compiles the kernels on first use).</summary>
+    /// <exception cref="ArgumentException">The weights break <see cref="AwdLstmWeights.Validate"/>.</exception>
+    /// <exception cref="CudaException">Out of device memory, or the kernels do not build.</exception>
+    internal CudaLanguageModelEngine CreateCudaEngine(AwdLstmWeights weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
         lock (_gate)
@@ -200,11 +207,9 @@ public sealed unsafe class CudaBackend : IComputeBackend
         }
     }
 
-    /// <inheritdoc />
-    ILanguageModelEngine IComputeBackend.CreateEngine(AwdLstmWeights weights) => CreateEngine(weights);
-
     /// <summary>Disposes the engines still open, unloads the kernels and releases the device's primary context.</summary>
-    public void Dispose()
+    /// <param name="disposing">True when called from <see cref="ComputeBackend.Dispose()"/>.</param>
+    protected override void Dispose(bool disposing)
     {
         CudaLanguageModelEngine[] open;
         lock (_gate)

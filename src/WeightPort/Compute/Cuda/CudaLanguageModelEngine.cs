@@ -1,4 +1,5 @@
 using System.Globalization;
+using WeightPort.Fastai;
 using WeightPort.Model;
 
 namespace WeightPort.Compute.Cuda;
@@ -9,12 +10,11 @@ namespace WeightPort.Compute.Cuda;
 /// (both directions), then each timestep runs one GEMM <c>h·W_hhᵀ</c> (strided-batched over directions) and one fused
 /// gate kernel; a reverse direction walks its timesteps from the end. Not thread-safe: one caller at a time.
 /// </summary>
-public sealed class CudaLanguageModelEngine : ILanguageModelEngine
+internal sealed class CudaLanguageModelEngine : LanguageModelEngine
 {
     private const int FloatSize = sizeof(float);
 
     private readonly IDeviceOps _ops;
-    private readonly AwdLstmConfig _config;
     private readonly CudaLayer[] _layers;
     private readonly ulong _embedding;
     private readonly ulong _decoderWeight;
@@ -23,27 +23,16 @@ public sealed class CudaLanguageModelEngine : ILanguageModelEngine
     private readonly DeviceWorkspace _tokens = new(), _sequenceA = new(), _sequenceB = new(), _xproj = new(), _hproj = new();
     private readonly DeviceWorkspace _decodeInput = new(), _decodeOutput = new();
     private readonly Action<CudaLanguageModelEngine>? _onDispose;
-    private bool _disposed;
+    private int _batchSize;
 
     /// <summary>Validates <paramref name="weights"/> against their config and uploads them.</summary>
     /// <exception cref="ArgumentException">An array's length does not match the config, or the layers do not chain.</exception>
     internal CudaLanguageModelEngine(IDeviceOps ops, AwdLstmWeights weights, Action<CudaLanguageModelEngine>? onDispose = null)
+        : base(ValidatedOrDisposed(weights, ops))
     {
-        try
-        {
-            ArgumentNullException.ThrowIfNull(weights);
-            Validate(weights);
-        }
-        catch
-        {
-            // The engine owns ops from the start: the backend hands over a fresh stream and cuBLAS handle.
-            ops.Dispose();
-            throw;
-        }
         _ops = ops;
-        _config = weights.Config;
         _onDispose = onDispose;
-        int directions = _config.Directions;
+        int directions = Config.Directions;
         try
         {
             _ops.MakeCurrent();
@@ -51,10 +40,10 @@ public sealed class CudaLanguageModelEngine : ILanguageModelEngine
             _decoderWeight = weights.DecoderWeight is { } untied ? UploadWeight(untied.Span) : _embedding;
             _decoderBias = weights.DecoderBias is { } bias ? UploadWeight(bias.Span) : 0;
 
-            _layers = new CudaLayer[_config.Layers];
-            for (int l = 0; l < _config.Layers; l++)
+            _layers = new CudaLayer[Config.Layers];
+            for (int l = 0; l < Config.Layers; l++)
             {
-                int input = _config.LayerInputSize(l), hidden = _config.LayerHiddenSize(l);
+                int input = Config.LayerInputSize(l), hidden = Config.LayerHiddenSize(l);
                 long gates = 4L * hidden;
                 ulong wih = Allocate(directions * gates * input), whh = Allocate(directions * gates * hidden);
                 ulong bih = Allocate(directions * gates), bhh = Allocate(directions * gates);
@@ -68,7 +57,6 @@ public sealed class CudaLanguageModelEngine : ILanguageModelEngine
                 }
                 _layers[l] = new CudaLayer { Input = input, Hidden = hidden, WeightIh = wih, WeightHh = whh, BiasIh = bih, BiasHh = bhh };
             }
-            HasDecoder = weights.HasDecoder;
         }
         catch
         {
@@ -86,58 +74,52 @@ public sealed class CudaLanguageModelEngine : ILanguageModelEngine
     }
 
     /// <inheritdoc />
-    public int BatchSize { get; private set; }
+    public override int BatchSize => _batchSize;
 
-    /// <summary>The model's shape.</summary>
-    public AwdLstmConfig Config => _config;
-
-    /// <summary>Whether <see cref="Decode"/> is available (language models; classifiers have no decoder).</summary>
-    public bool HasDecoder { get; }
-
-    /// <summary>Device-side times of the last <see cref="Encode"/>.</summary>
+    /// <summary>Device-side times of the last <see cref="LanguageModelEngine.Encode"/>.</summary>
     public CudaTiming LastEncodeTiming { get; private set; }
 
-    /// <summary>Device-side times of the last <see cref="Decode"/>.</summary>
+    /// <summary>Device-side times of the last <see cref="LanguageModelEngine.Decode"/>.</summary>
     public CudaTiming LastDecodeTiming { get; private set; }
 
     /// <summary>Bytes of device memory this engine holds now (weights, state and scratch).</summary>
     public long DeviceBytes { get; private set; }
 
-    /// <inheritdoc />
-    public void Reset()
+    // The engine owns ops from the start (the backend hands over a fresh stream and cuBLAS handle), so weights the
+    // contract refuses still release them.
+    private static AwdLstmWeights ValidatedOrDisposed(AwdLstmWeights weights, IDeviceOps ops)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _ops.MakeCurrent();
-        FreeState();
-        BatchSize = 0;
+        try
+        {
+            ArgumentNullException.ThrowIfNull(weights);
+            weights.Validate();
+            return weights;
+        }
+        catch
+        {
+            ops.Dispose();
+            throw;
+        }
     }
 
     /// <inheritdoc />
-    /// <exception cref="ArgumentOutOfRangeException">A size is not positive, a span is too short, or a token id is outside the vocabulary.</exception>
-    public void Encode(ReadOnlySpan<int> tokens, int batch, int seq, Span<float> output)
+    protected override void ResetCore()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(seq);
-        int emb = _config.EmbSize, directions = _config.Directions;
+        _ops.MakeCurrent();
+        FreeState();
+        _batchSize = 0;
+    }
+
+    /// <inheritdoc />
+    protected override void EncodeCore(ReadOnlySpan<int> tokens, int batch, int seq, Span<float> output)
+    {
+        int emb = Config.EmbSize, directions = Config.Directions;
         int rows = checked(batch * seq);
         long outputCount = (long)rows * emb;
-        if (tokens.Length < rows)
-            throw new ArgumentOutOfRangeException(nameof(tokens), tokens.Length, $"tokens holds {tokens.Length:N0} ids, batch {batch} × seq {seq} needs {rows:N0}");
-        if (output.Length < outputCount)
-            throw new ArgumentOutOfRangeException(nameof(output), output.Length, $"output holds {output.Length:N0} floats, [{batch}, {seq}, {emb}] needs {outputCount:N0}");
-        tokens = tokens[..rows];
-        for (int i = 0; i < tokens.Length; i++)
-        {
-            // The gather kernel trusts the ids: an id outside the table would read other device memory.
-            if ((uint)tokens[i] >= (uint)_config.VocabSize)
-                throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], string.Create(CultureInfo.InvariantCulture, $"token id {tokens[i]} at [{i / seq}, {i % seq}] is outside the vocabulary of {_config.VocabSize:N0}"));
-        }
-
         _ops.MakeCurrent();
         EnsureState(batch);
 
-        int maxWidth = Math.Max(emb, _config.HiddenSize), maxGates = 0;
+        int maxWidth = Math.Max(emb, Config.HiddenSize), maxGates = 0;
         foreach (CudaLayer layer in _layers)
         {
             maxWidth = Math.Max(maxWidth, Math.Max(layer.Input, directions * layer.Hidden));
@@ -181,20 +163,10 @@ public sealed class CudaLanguageModelEngine : ILanguageModelEngine
     }
 
     /// <inheritdoc />
-    /// <exception cref="InvalidOperationException">The model has no decoder (a classifier).</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rows"/> is not positive or a span is too short.</exception>
-    public void Decode(ReadOnlySpan<float> hidden, int rows, Span<float> logits)
+    protected override void DecodeCore(ReadOnlySpan<float> hidden, int rows, Span<float> logits)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!HasDecoder) throw new InvalidOperationException("this model has no decoder (a classifier's encoder)");
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
-        int emb = _config.EmbSize, vocab = _config.VocabSize;
+        int emb = Config.EmbSize, vocab = Config.VocabSize;
         long inputCount = (long)rows * emb, outputCount = (long)rows * vocab;
-        if (hidden.Length < inputCount)
-            throw new ArgumentOutOfRangeException(nameof(hidden), hidden.Length, $"hidden holds {hidden.Length:N0} floats, [{rows}, {emb}] needs {inputCount:N0}");
-        if (outputCount > int.MaxValue || logits.Length < outputCount)
-            throw new ArgumentOutOfRangeException(nameof(logits), logits.Length, $"logits holds {logits.Length:N0} floats, [{rows}, {vocab}] needs {outputCount:N0}");
-
         _ops.MakeCurrent();
         ulong input = Ensure(_decodeInput, Bytes(inputCount));
         ulong output = Ensure(_decodeOutput, Bytes(outputCount));
@@ -209,10 +181,8 @@ public sealed class CudaLanguageModelEngine : ILanguageModelEngine
     }
 
     /// <summary>Frees the device memory and the engine's stream and cuBLAS handle.</summary>
-    public void Dispose()
+    protected override void DisposeCore()
     {
-        if (_disposed) return;
-        _disposed = true;
         try
         {
             _ops.MakeCurrent();
@@ -234,28 +204,28 @@ public sealed class CudaLanguageModelEngine : ILanguageModelEngine
     /// </summary>
     private void EnsureState(int batch)
     {
-        if (batch == BatchSize) return;
-        int directions = _config.Directions;
+        if (batch == _batchSize) return;
+        int directions = Config.Directions;
         foreach (CudaLayer layer in _layers)
         {
             long count = (long)directions * batch * layer.Hidden;
             ulong h = Allocate(count), c = Allocate(count);
-            if (BatchSize == 0)
+            if (_batchSize == 0)
             {
                 _ops.Zero(h, count);
                 _ops.Zero(c, count);
             }
             else
             {
-                _ops.ResizeState(layer.H, h, BatchSize, batch, layer.Hidden, directions);
-                _ops.ResizeState(layer.C, c, BatchSize, batch, layer.Hidden, directions);
+                _ops.ResizeState(layer.H, h, _batchSize, batch, layer.Hidden, directions);
+                _ops.ResizeState(layer.C, c, _batchSize, batch, layer.Hidden, directions);
             }
             Free(layer.H);
             Free(layer.C);
             layer.H = h;
             layer.C = c;
         }
-        BatchSize = batch;
+        _batchSize = batch;
     }
 
     private void FreeState()
@@ -318,47 +288,4 @@ public sealed class CudaLanguageModelEngine : ILanguageModelEngine
     private static long Bytes(long floats) => checked(floats * FloatSize);
 
     private static ulong Offset(long floats) => (ulong)Bytes(floats);
-
-    private static void Validate(AwdLstmWeights weights)
-    {
-        AwdLstmConfig config = weights.Config;
-        void Expect(string what, long actual, long expected)
-        {
-            if (actual != expected)
-                throw new ArgumentException($"{what} has {actual:N0} elements, the config {config} needs {expected:N0}", nameof(weights));
-        }
-
-        if (config.VocabSize <= 0 || config.EmbSize <= 0 || config.HiddenSize <= 0 || config.Layers <= 0)
-            throw new ArgumentException($"config {config} has a size that is not positive", nameof(weights));
-        Expect("the embedding", weights.Embedding.Length, (long)config.VocabSize * config.EmbSize);
-        // A null float[] converts to an empty but non-null ReadOnlyMemory: say so, since "0 elements" alone puzzles.
-        const string nullHint = " (pass null, not an empty or null array, when absent)";
-        if (weights.DecoderWeight is { } decoder) Expect("the decoder weight" + (decoder.IsEmpty ? nullHint : ""), decoder.Length, (long)config.VocabSize * config.EmbSize);
-        if (weights.DecoderBias is { } bias) Expect("the decoder bias" + (bias.IsEmpty ? nullHint : ""), bias.Length, config.VocabSize);
-        if (weights.Layers.Count != config.Layers)
-            throw new ArgumentException($"{weights.Layers.Count} layers given, the config {config} has {config.Layers}", nameof(weights));
-        for (int l = 0; l < config.Layers; l++)
-        {
-            int input = config.LayerInputSize(l), hidden = config.LayerHiddenSize(l);
-            if (hidden <= 0) throw new ArgumentException($"layer {l} has hidden size {hidden}", nameof(weights));
-            // Layer l reads what layer l − 1 wrote: D·hidden(l − 1) columns; fastai's n_hid // n_dir can break that for odd sizes.
-            int previousWidth = l == 0 ? config.EmbSize : config.Directions * config.LayerHiddenSize(l - 1);
-            if (input != previousWidth)
-                throw new ArgumentException($"layer {l} takes {input} inputs but layer {l - 1} produces {previousWidth}", nameof(weights));
-            if (weights.Layers[l].Count != config.Directions)
-                throw new ArgumentException($"layer {l} has {weights.Layers[l].Count} directions, the config has {config.Directions}", nameof(weights));
-            for (int d = 0; d < config.Directions; d++)
-            {
-                LstmDirectionWeights w = weights.Layers[l][d];
-                string name = $"layer {l}{(d == 1 ? " (reverse)" : "")}";
-                Expect(name + " weight_ih", w.WeightIh.Length, 4L * hidden * input);
-                Expect(name + " weight_hh", w.WeightHh.Length, 4L * hidden * hidden);
-                Expect(name + " bias_ih", w.BiasIh.Length, 4L * hidden);
-                Expect(name + " bias_hh", w.BiasHh.Length, 4L * hidden);
-            }
-        }
-        int lastWidth = config.Directions * config.LayerHiddenSize(config.Layers - 1);
-        if (lastWidth != config.EmbSize)
-            throw new ArgumentException($"the last layer produces {lastWidth} features, the decoder expects emb {config.EmbSize}", nameof(weights));
-    }
 }

@@ -1,7 +1,7 @@
 namespace WeightPort.Compute.Cuda;
 
 /// <summary>How <see cref="CudaBackend"/> runs its matrix products.</summary>
-public sealed record CudaOptions
+internal sealed record CudaOptions
 {
     /// <summary>
     /// Lets cuBLAS use TF32 tensor cores for float32 GEMMs (<c>CUBLAS_TF32_TENSOR_OP_MATH</c>): several times faster on

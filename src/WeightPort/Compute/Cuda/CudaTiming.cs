@@ -7,7 +7,7 @@ namespace WeightPort.Compute.Cuda;
 /// <param name="UploadMs">Copying the inputs host → device.</param>
 /// <param name="ComputeMs">The kernels and GEMMs.</param>
 /// <param name="DownloadMs">Copying the result device → host.</param>
-public readonly record struct CudaTiming(double UploadMs, double ComputeMs, double DownloadMs)
+internal readonly record struct CudaTiming(double UploadMs, double ComputeMs, double DownloadMs)
 {
     /// <summary>Upload + compute + download.</summary>
     public double TotalMs => UploadMs + ComputeMs + DownloadMs;

@@ -1,5 +1,5 @@
-using Xunit;
 using WeightPort.Compute.Cpu;
+using Xunit;
 
 namespace WeightPort.Tests.Compute.Cpu;
 

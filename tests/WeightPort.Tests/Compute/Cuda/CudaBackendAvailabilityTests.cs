@@ -1,6 +1,6 @@
-using Xunit;
 using System.Runtime.InteropServices;
 using WeightPort.Compute.Cuda;
+using Xunit;
 
 namespace WeightPort.Tests.Compute.Cuda;
 

@@ -1,7 +1,8 @@
-using Xunit;
-using WeightPort.Compute;
 using WeightPort.Compute.Cuda;
+using WeightPort.Compute;
+using WeightPort.Fastai;
 using WeightPort.Model;
+using Xunit;
 
 namespace WeightPort.Tests.Compute.Cuda;
 
@@ -20,7 +21,7 @@ public sealed class CudaEngineTests : IDisposable
 
     public void Dispose() => _backend?.Dispose();
 
-    private ILanguageModelEngine Create(AwdLstmWeights weights) => _backend!.CreateEngine(weights);
+    private LanguageModelEngine Create(AwdLstmWeights weights) => _backend!.CreateEngine(weights);
 
     [SkippableFact]
     public void Forward_UnidirectionalTied_MatchesDoubleReference()
@@ -63,7 +64,7 @@ public sealed class CudaEngineTests : IDisposable
     public void Encode_AfterCall_ReportsTimingsAndKernelTarget()
     {
         Skip.IfNot(CudaBackend.IsAvailable, CudaBackend.UnavailableReason);
-        using CudaLanguageModelEngine engine = _backend!.CreateEngine(TestModels.Random(TestModels.Unidirectional, seed: 2));
+        using CudaLanguageModelEngine engine = _backend!.CreateCudaEngine(TestModels.Random(TestModels.Unidirectional, seed: 2));
         engine.Encode(TestModels.RandomTokens(6, 37, 1), 2, 3, new float[36]);
 
         Assert.True(engine.LastEncodeTiming.ComputeMs > 0, engine.LastEncodeTiming.ToString());

@@ -1,6 +1,7 @@
-using Xunit;
 using WeightPort.Compute;
+using WeightPort.Fastai;
 using WeightPort.Model;
+using Xunit;
 
 namespace WeightPort.Tests.Compute.Cuda;
 
@@ -14,9 +15,9 @@ internal static class EngineScenarios
     public const double AbsoluteTolerance = 1e-5;
 
     /// <summary>One Encode then Decode of its output, against the oracle.</summary>
-    public static void ForwardMatchesReference(Func<AwdLstmWeights, ILanguageModelEngine> create, AwdLstmWeights weights, int batch, int seq)
+    public static void ForwardMatchesReference(Func<AwdLstmWeights, LanguageModelEngine> create, AwdLstmWeights weights, int batch, int seq)
     {
-        using ILanguageModelEngine engine = create(weights);
+        using LanguageModelEngine engine = create(weights);
         var reference = new ReferenceAwdLstm(weights);
         AwdLstmConfig config = weights.Config;
         int[] tokens = TestModels.RandomTokens(batch * seq, config.VocabSize, seed: 11);
@@ -36,9 +37,9 @@ internal static class EngineScenarios
     /// Several calls in a row: the state carries over, the batch grows (zero rows appended) and shrinks (first rows
     /// kept), and Reset zeroes it, exactly as fastai v2.
     /// </summary>
-    public static void StatefulCallsMatchReference(Func<AwdLstmWeights, ILanguageModelEngine> create, AwdLstmWeights weights)
+    public static void StatefulCallsMatchReference(Func<AwdLstmWeights, LanguageModelEngine> create, AwdLstmWeights weights)
     {
-        using ILanguageModelEngine engine = create(weights);
+        using LanguageModelEngine engine = create(weights);
         var reference = new ReferenceAwdLstm(weights);
         int emb = weights.Config.EmbSize;
         (int Batch, int Seq, bool ResetFirst)[] calls = [(2, 4, false), (2, 3, false), (4, 2, false), (1, 3, false), (3, 2, true), (3, 1, false)];
@@ -60,9 +61,9 @@ internal static class EngineScenarios
     }
 
     /// <summary>A token outside the vocabulary is refused before anything reaches the device.</summary>
-    public static void TokenOutsideVocabularyThrows(Func<AwdLstmWeights, ILanguageModelEngine> create, AwdLstmWeights weights)
+    public static void TokenOutsideVocabularyThrows(Func<AwdLstmWeights, LanguageModelEngine> create, AwdLstmWeights weights)
     {
-        using ILanguageModelEngine engine = create(weights);
+        using LanguageModelEngine engine = create(weights);
         int[] tokens = [0, 1, weights.Config.VocabSize, 2];
         var output = new float[4 * weights.Config.EmbSize];
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => engine.Encode(tokens, 2, 2, output));

@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
-using WeightPort.Compute;
+using WeightPort.Bench;
 using WeightPort.Compute.Cuda;
+using WeightPort.Compute;
+using WeightPort.Fastai;
 using WeightPort.Model;
 using Xunit;
 
@@ -14,7 +16,7 @@ namespace WeightPort.Tests.Compute.Cuda;
 /// </summary>
 public sealed unsafe class HostEmulatedCudaTests
 {
-    private static ILanguageModelEngine Engine(CudaBackend backend, AwdLstmWeights weights) => backend.CreateEngine(weights);
+    private static LanguageModelEngine Engine(CudaBackend backend, AwdLstmWeights weights) => backend.CreateEngine(weights);
 
     [SkippableFact]
     public void Forward_Unidirectional_MatchesDoubleReference()
@@ -57,7 +59,7 @@ public sealed unsafe class HostEmulatedCudaTests
         Skip.If(HostEmulatedCuda.Unavailable is not null, HostEmulatedCuda.Unavailable);
         CudaLibraries libraries = HostEmulatedCuda.Load();
         using CudaBackend backend = CudaBackend.Create(libraries, 0, null);
-        using CudaLanguageModelEngine engine = backend.CreateEngine(TestModels.Random(TestModels.Unidirectional, seed: 2));
+        using CudaLanguageModelEngine engine = backend.CreateCudaEngine(TestModels.Random(TestModels.Unidirectional, seed: 2));
 
         Assert.Equal(CublasApi.DefaultMath, Call(libraries.Cublas.Library, "fake_last_math_mode"));
         Assert.Equal("sm_90 cubin", backend.KernelTarget);
@@ -78,7 +80,7 @@ public sealed unsafe class HostEmulatedCudaTests
         Skip.If(HostEmulatedCuda.Unavailable is not null, HostEmulatedCuda.Unavailable);
         CudaLibraries libraries = HostEmulatedCuda.Load();
         using CudaBackend backend = CudaBackend.Create(libraries, 0, new CudaOptions { AllowTf32 = tf32, Pedantic = pedantic });
-        using CudaLanguageModelEngine engine = backend.CreateEngine(TestModels.Random(TestModels.Unidirectional, seed: 2));
+        using CudaLanguageModelEngine engine = backend.CreateCudaEngine(TestModels.Random(TestModels.Unidirectional, seed: 2));
 
         Assert.Equal(expected, Call(libraries.Cublas.Library, "fake_last_math_mode"));
     }
@@ -90,7 +92,7 @@ public sealed unsafe class HostEmulatedCudaTests
         CudaLibraries libraries = HostEmulatedCuda.Load();
         CallVoid(libraries.Nvrtc.Library, "fake_set_nvrtc_no_sm", 1);
         using CudaBackend backend = CudaBackend.Create(libraries, 0, null);
-        using CudaLanguageModelEngine engine = backend.CreateEngine(TestModels.Random(TestModels.Unidirectional, seed: 2));
+        using CudaLanguageModelEngine engine = backend.CreateCudaEngine(TestModels.Random(TestModels.Unidirectional, seed: 2));
 
         Assert.Equal("compute_80 PTX", backend.KernelTarget);
     }
@@ -101,7 +103,7 @@ public sealed unsafe class HostEmulatedCudaTests
         Skip.If(HostEmulatedCuda.Unavailable is not null, HostEmulatedCuda.Unavailable);
         CudaLibraries libraries = HostEmulatedCuda.Load();
         var backend = CudaBackend.Create(libraries, 0, null);
-        CudaLanguageModelEngine engine = backend.CreateEngine(TestModels.Random(TestModels.Unidirectional, seed: 2));
+        CudaLanguageModelEngine engine = backend.CreateCudaEngine(TestModels.Random(TestModels.Unidirectional, seed: 2));
         engine.Encode(TestModels.RandomTokens(6, 37, 1), 2, 3, new float[36]);
         engine.Decode(new float[12], 2, new float[74]);
         Assert.True(Call(libraries.Driver.Library, "fake_live_allocations") > 0);
@@ -118,7 +120,7 @@ public sealed unsafe class HostEmulatedCudaTests
     {
         Skip.If(HostEmulatedCuda.Unavailable is not null, HostEmulatedCuda.Unavailable);
         using CudaBackend backend = CudaBackend.Create(HostEmulatedCuda.Load(), 0, null);
-        using CudaLanguageModelEngine engine = backend.CreateEngine(TestModels.Random(TestModels.Unidirectional, seed: 2));
+        using CudaLanguageModelEngine engine = backend.CreateCudaEngine(TestModels.Random(TestModels.Unidirectional, seed: 2));
         engine.Encode(TestModels.RandomTokens(6, 37, 1), 2, 3, new float[36]);
 
         Assert.True(engine.LastEncodeTiming.ComputeMs > 0, engine.LastEncodeTiming.ToString());
@@ -130,7 +132,7 @@ public sealed unsafe class HostEmulatedCudaTests
     {
         Skip.If(HostEmulatedCuda.Unavailable is not null, HostEmulatedCuda.Unavailable);
         using CudaBackend backend = CudaBackend.Create(HostEmulatedCuda.Load(), 0, null);
-        using CudaLanguageModelEngine engine = backend.CreateEngine(TestModels.Random(TestModels.Unidirectional, seed: 2));
+        using CudaLanguageModelEngine engine = backend.CreateCudaEngine(TestModels.Random(TestModels.Unidirectional, seed: 2));
 
         CudaBenchmarkResult result = CudaBenchmark.Run(engine, batch: 4, seq: 7, iterations: 3, warmup: 1, latencyIterations: 5);
 

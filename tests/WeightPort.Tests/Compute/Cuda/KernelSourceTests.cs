@@ -1,6 +1,6 @@
-using Xunit;
 using System.Text.RegularExpressions;
 using WeightPort.Compute.Cuda;
+using Xunit;
 
 namespace WeightPort.Tests.Compute.Cuda;
 

@@ -1,5 +1,5 @@
-using Xunit;
 using WeightPort.Compute.Cuda;
+using Xunit;
 
 namespace WeightPort.Tests.Compute.Cuda;
 

@@ -1,7 +1,8 @@
-using Xunit;
-using WeightPort.Compute;
 using WeightPort.Compute.Cuda;
+using WeightPort.Compute;
+using WeightPort.Fastai;
 using WeightPort.Model;
+using Xunit;
 
 namespace WeightPort.Tests.Compute.Cuda;
 
@@ -11,7 +12,7 @@ namespace WeightPort.Tests.Compute.Cuda;
 /// </summary>
 public sealed class SimulatedEngineTests
 {
-    private static ILanguageModelEngine Create(AwdLstmWeights weights) => new CudaLanguageModelEngine(new SimulatedDeviceOps(), weights);
+    private static LanguageModelEngine Create(AwdLstmWeights weights) => new CudaLanguageModelEngine(new SimulatedDeviceOps(), weights);
 
     [Theory]
     [InlineData(1, 1)]
@@ -112,7 +113,7 @@ public sealed class SimulatedEngineTests
     {
         using var engine = new CudaLanguageModelEngine(new SimulatedDeviceOps(), TestModels.Random(TestModels.Unidirectional, seed: 12));
 
-        var e = Assert.Throws<ArgumentOutOfRangeException>(() => engine.Encode(new int[6], 2, 3, new float[35]));
+        var e = Assert.Throws<ArgumentException>(() => engine.Encode(new int[6], 2, 3, new float[35]));
         Assert.Contains("[2, 3, 6] needs 36", e.Message, StringComparison.Ordinal);
     }
 

@@ -1,3 +1,4 @@
+using WeightPort.Fastai;
 using WeightPort.Model;
 
 namespace WeightPort.Tests.Compute.Cuda;

@@ -1,6 +1,0 @@
-namespace WeightPort.Fastai;
-
-/// <summary>A source tensor that is not written, and why.</summary>
-/// <param name="SourcePath">Its path in the checkpoint.</param>
-/// <param name="Reason">Why it is dropped (the check that allowed it is in the decisions).</param>
-public sealed record DroppedTensor(string SourcePath, string Reason);

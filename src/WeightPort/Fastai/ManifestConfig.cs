@@ -1,8 +1,0 @@
-using System.Text.Json.Serialization;
-
-namespace WeightPort.Fastai;
-
-/// <summary>The inferred configuration in text form.</summary>
-public sealed record ManifestConfig(
-    int VocabSize, int EmbSize, int HiddenSize, int Layers, bool Bidirectional, int PadToken,
-    bool HasDecoder, bool Tied, bool DecoderBias, IReadOnlyList<int> HeadSizes, bool HeadLinearBias, [property: JsonPropertyName("dtype")] string DType);
