@@ -3,7 +3,7 @@
 
 fastai is not installed here, so the fastai v0.7 / v1 / v2 AWD-LSTM module trees are rebuilt below in plain torch,
 with the same class names, attribute names and registration order as fastai, so that ``model.state_dict()`` yields
-the real key names, key order and storage sharing (see shared/reference/fastai-layouts.md). Every file is written
+the real key names, key order and storage sharing (see docs/fastai-layouts.md). Every file is written
 by ``torch.save`` (zip = the default, legacy = ``_use_new_zipfile_serialization=False``), loaded back with
 ``torch.load`` and described in ``fixtures/fixtures.json``.
 

@@ -6,7 +6,7 @@
 
 Loads MODEL.pth with torch.load (a bare state dict or fastai's {'model': ..., 'opt': ...}), recognises the layout
 (fastai v2 / v1 / v0.7 language model or encoder, v1 / v2 classifier, bidirectional; see
-docs fastai-layouts.md §1-§4), infers the configuration from the shapes, rebuilds the network from
+docs docs/fastai-layouts.md §1-§4), infers the configuration from the shapes, rebuilds the network from
 torch.nn.Embedding, one batch-first torch.nn.LSTM per layer, torch.nn.Linear and torch.nn.BatchNorm1d, runs it with
 fastai's eval-mode semantics (§5-§6) and torch.save()s a dict with exactly these keys:
 
@@ -71,7 +71,7 @@ def lstm_layers(sd, prefix):
                 if suffix:
                     break
             # v1/v2 keep the raw recurrent matrix on the wrapper, v0.7 on the LSTM; the reverse direction is never
-            # weight-dropped (fastai-layouts.md §4 Bidirectional), and wdrop=0 models have plain keys.
+            # weight-dropped (docs/fastai-layouts.md §4.8 Bidirectional), and wdrop=0 models have plain keys.
             hh = [base + "weight_hh_l0_raw", base + "module.weight_hh_l0_raw"] if not suffix else []
             hh += [base + "module.weight_hh_l0" + suffix, base + "weight_hh_l0" + suffix]
             dirs.append(tuple(pick(sd, c, f"layer {l}{suffix} {n}") for n, c in (

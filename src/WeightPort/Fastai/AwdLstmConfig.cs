@@ -1,7 +1,7 @@
 namespace WeightPort.Fastai;
 
 /// <summary>
-/// The shape of an AWD-LSTM, as fastai builds it (fastai-layouts.md §3): layer l has input <c>EmbSize</c> for l = 0
+/// The shape of an AWD-LSTM, as fastai builds it (docs/fastai-layouts.md §3.1): layer l has input <c>EmbSize</c> for l = 0
 /// else <c>HiddenSize</c>, and hidden <c>(HiddenSize, or EmbSize for the last layer) / directions</c>.
 /// </summary>
 public sealed record AwdLstmConfig(int VocabSize, int EmbSize, int HiddenSize, int Layers, bool Bidirectional = false, int PadToken = 1)

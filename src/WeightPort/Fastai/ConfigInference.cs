@@ -4,7 +4,7 @@ using WeightPort.Tensors;
 namespace WeightPort.Fastai;
 
 /// <summary>
-/// Infers the AWD-LSTM configuration from shapes (fastai-layouts.md §3) and checks every tensor's shape against it:
+/// Infers the AWD-LSTM configuration from shapes (docs/fastai-layouts.md §3.2) and checks every tensor's shape against it:
 /// layer l has input emb (l = 0) or n_hid, hidden (n_hid, or emb for the last layer) / directions, gates ×4.
 /// </summary>
 internal static class ConfigInference

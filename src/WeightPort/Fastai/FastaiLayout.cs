@@ -1,7 +1,7 @@
 namespace WeightPort.Fastai;
 
 /// <summary>
-/// The source layouts WeightPort recognises (fastai-layouts.md §1, §4). Each fastai layout has its own alias table in
+/// The source layouts WeightPort recognises (docs/fastai-layouts.md §1, §4). Each fastai layout has its own alias table in
 /// <see cref="FastaiNameMap"/>; <see cref="Passthrough"/> keeps the checkpoint's names as they are.
 /// </summary>
 public enum FastaiLayout

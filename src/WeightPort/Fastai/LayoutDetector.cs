@@ -3,7 +3,7 @@ using WeightPort.Tensors;
 namespace WeightPort.Fastai;
 
 /// <summary>
-/// Recognises a layout by trying each descriptor of <see cref="FastaiNameMap"/> in turn: the first whose names account
+/// Recognises a layout (docs/fastai-layouts.md §1.3) by trying each descriptor of <see cref="FastaiNameMap"/> in turn: the first whose names account
 /// for every key, and whose required names are all present, is the layout.
 /// </summary>
 internal static class LayoutDetector

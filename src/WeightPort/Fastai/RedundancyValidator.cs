@@ -3,7 +3,7 @@ using WeightPort.Tensors;
 namespace WeightPort.Fastai;
 
 /// <summary>
-/// The value checks behind every dropped duplicate (docs/fastai-layouts.md): the embedding alias, WeightDropout's
+/// The value checks behind every dropped duplicate (docs/fastai-layouts.md §2): the embedding alias, WeightDropout's
 /// derived recurrent copy and the decoder tie. Each yields one <see cref="ConversionDecision"/>; a failed check is a
 /// <see cref="DecisionVerdict.Refused"/> decision with the numbers, never a silent choice.
 /// </summary>

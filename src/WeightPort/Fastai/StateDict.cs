@@ -4,7 +4,7 @@ namespace WeightPort.Fastai;
 
 /// <summary>
 /// The model part of a checkpoint: <c>learn.save(with_opt=True)</c> wraps fastai's state dict as
-/// <c>{'model': state_dict, 'opt': optimizer_state}</c> (docs/fastai-layouts.md); anything else is the state dict itself.
+/// <c>{'model': state_dict, 'opt': optimizer_state}</c> (docs/fastai-layouts.md §7.1); anything else is the state dict itself.
 /// </summary>
 internal static class StateDict
 {

@@ -5,7 +5,7 @@ using WeightPort.Fastai;
 namespace WeightPort.Model;
 
 /// <summary>
-/// A fastai AWD-LSTM language model in eval mode (fastai-layouts.md §5): embedding, the LSTM stack and the decoder.
+/// A fastai AWD-LSTM language model in eval mode (docs/fastai-layouts.md §5): embedding, the LSTM stack and the decoder.
 /// Stateful like fastai's model: the hidden state carries over from one <see cref="Forward(ReadOnlySpan{int}, int, int)"/>
 /// to the next until <see cref="Reset"/>; a batch-size change keeps the first rows or appends zero rows (fastai v2).
 /// An instance is not thread-safe (it holds the state and work buffers); the products themselves use all cores.

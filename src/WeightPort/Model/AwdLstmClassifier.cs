@@ -3,7 +3,7 @@ using WeightPort.Fastai;
 namespace WeightPort.Model;
 
 /// <summary>
-/// A fastai AWD-LSTM text classifier in eval mode (fastai-layouts.md §6): the encoder run over bptt-sized chunks from
+/// A fastai AWD-LSTM text classifier in eval mode (docs/fastai-layouts.md §6): the encoder run over bptt-sized chunks from
 /// a reset state, concat pooling <c>[last, max, avg]</c> and the BatchNorm/Linear head. Padding must be at the front,
 /// as fastai's collation puts it, and for <see cref="ClassifierPooling.FastaiV2"/> rows sorted by decreasing length.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace WeightPort.Model;
 
-/// <summary>Which fastai version's classifier encoder and pooling to reproduce (fastai-layouts.md §6).</summary>
+/// <summary>Which fastai version's classifier encoder and pooling to reproduce (docs/fastai-layouts.md §6).</summary>
 internal enum ClassifierPooling
 {
     /// <summary>

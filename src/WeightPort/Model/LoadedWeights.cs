@@ -25,7 +25,7 @@ internal sealed record LoadedWeights(string Path, FastaiLayout Layout, FastaiMod
 
     /// <summary>
     /// The classifier pooling to reproduce: fastai v1 heads have Linear biases and v1's pooling, v2 heads neither
-    /// (fastai-layouts.md §4, §6). This holds for converted files too, whose layout name no longer says.
+    /// (docs/fastai-layouts.md §4.5–§4.6, §6). This holds for converted files too, whose layout name no longer says.
     /// </summary>
     public ClassifierPooling Pooling => Config.HeadLinearBias ? ClassifierPooling.FastaiV1 : ClassifierPooling.FastaiV2;
 }

@@ -7,7 +7,7 @@ internal static class DTypes
 {
     private static readonly (DType Type, int Size, string Torch, string StorageClass, string? Safetensors, int TorchSharpCode)[] Table =
     [
-        // Storage class names: pytorch-formats.md §5. TorchSharp codes: torchsharp-format.md §4 (enum ScalarType).
+        // Storage class names: docs/formats.md §3.2. TorchSharp codes: docs/formats.md §8.4 (enum ScalarType).
         (DType.Float32, 4, "float32", "FloatStorage", "F32", 6),
         (DType.Float64, 8, "float64", "DoubleStorage", "F64", 7),
         (DType.Float16, 2, "float16", "HalfStorage", "F16", 5),

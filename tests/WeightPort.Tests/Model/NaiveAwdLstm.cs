@@ -4,7 +4,7 @@ using WeightPort.Model;
 namespace WeightPort.Tests.Model;
 
 /// <summary>
-/// A deliberately plain double-precision AWD-LSTM (fastai v2 eval semantics, fastai-layouts.md §5–§6), written from
+/// A deliberately plain double-precision AWD-LSTM (fastai v2 eval semantics, docs/fastai-layouts.md §5–§6), written from
 /// the equations and independent of the library's kernels: the oracle for the forward-pass tests.
 /// </summary>
 internal sealed class NaiveAwdLstm

@@ -5,7 +5,7 @@ using WeightPort.Model;
 namespace WeightPort.Compute.Cpu;
 
 /// <summary>
-/// The eval-mode AWD-LSTM on the CPU (fastai-layouts.md §5). Per layer and direction: one product for the input
+/// The eval-mode AWD-LSTM on the CPU (docs/fastai-layouts.md §5). Per layer and direction: one product for the input
 /// projections of all timesteps, then per timestep one product <c>h·W_hhᵀ</c> accumulated in place into that
 /// timestep's projections and the fused cell kernel. The weights are pinned where they are (a memory-mapped
 /// checkpoint stays mapped; the tied decoder reads the embedding); only the summed gate bias is copied.

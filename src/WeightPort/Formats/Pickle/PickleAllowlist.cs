@@ -3,7 +3,7 @@ using WeightPort.Tensors;
 namespace WeightPort.Formats.Pickle;
 
 /// <summary>
-/// The globals WeightPort interprets (pytorch-formats.md §10 "Reject", §8 torch's weights_only list). Everything else
+/// The globals WeightPort interprets (docs/formats.md §2.3, §10.2 torch). Everything else
 /// stays an opaque name. Python 2 module names are mapped as CPython's <c>_compat_pickle</c> and torch's
 /// <c>load_module_mapping</c> do.
 /// </summary>
@@ -28,7 +28,7 @@ internal static class PickleAllowlist
         "builtins.set", "builtins.frozenset", "builtins.bytearray", "builtins.bytes", "builtins.complex",
     };
 
-    // dtypes torch pickles by name for _rebuild_tensor_v3 (§5); the ones DType lacks still name nothing dangerous.
+    // dtypes torch pickles by name for _rebuild_tensor_v3 (docs/formats.md §3.3); the ones DType lacks still name nothing dangerous.
     private static readonly HashSet<string> ExtraDTypeNames = new(StringComparer.Ordinal)
     {
         "float8_e5m2", "float8_e4m3fn", "float8_e5m2fnuz", "float8_e4m3fnuz", "float8_e8m0fnu", "bits8", "bits16",
@@ -53,7 +53,7 @@ internal static class PickleAllowlist
         untyped = false;
         if (value is not PickleGlobal { IsAllowlisted: true } g) return false;
         if (g.Name == "UntypedStorage") { dtype = DType.UInt8; untyped = true; return true; }
-        // torch resolves storage classes by name only (pytorch-formats.md §4), so torch.cuda.FloatStorage is float.
+        // torch resolves storage classes by name only (docs/formats.md §3.2), so torch.cuda.FloatStorage is float.
         return g.Name.EndsWith("Storage", StringComparison.Ordinal) && DTypes.TryFromStorageClass(g.Name, out dtype);
     }
 }

@@ -7,7 +7,7 @@ using WeightPort.Tensors;
 namespace WeightPort.Formats.Safetensors;
 
 /// <summary>
-/// Strict reader of huggingface safetensors files (pytorch-formats.md §9): an 8-byte little-endian header size, a
+/// Strict reader of huggingface safetensors files (docs/formats.md §9): an 8-byte little-endian header size, a
 /// UTF-8 JSON header padded with spaces, then a byte buffer that the tensors cover exactly. Tensors are views into the
 /// source; nothing is copied.
 /// </summary>

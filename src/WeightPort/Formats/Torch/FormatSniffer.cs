@@ -6,7 +6,7 @@ using WeightPort.Tensors;
 namespace WeightPort.Formats.Torch;
 
 /// <summary>
-/// Decides a file's format from its leading bytes (pytorch-formats.md §1), and names the common things that are not
+/// Decides a file's format from its leading bytes (docs/formats.md §1), and names the common things that are not
 /// checkpoints (Git LFS pointers, images, archives, text) precisely instead of failing on a confusing pickle opcode.
 /// </summary>
 internal static class FormatSniffer
@@ -60,7 +60,7 @@ internal static class FormatSniffer
             $"unrecognised leading bytes {Convert.ToHexString(head[..Math.Min(head.Length, 8)])}: not a PyTorch, safetensors or TorchSharp file");
     }
 
-    // TorchSharp Module.save: LEB128 entry count, then per entry a LEB128-length UTF-8 name (torchsharp-format.md).
+    // TorchSharp Module.save: LEB128 entry count, then per entry a LEB128-length UTF-8 name (docs/formats.md §8.1).
     private static bool LooksLikeTorchSharp(ReadOnlySpan<byte> head, long length)
     {
         int i = 0;

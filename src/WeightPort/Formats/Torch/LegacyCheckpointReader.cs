@@ -7,7 +7,7 @@ using WeightPort.Tensors;
 namespace WeightPort.Formats.Torch;
 
 /// <summary>
-/// Reads PyTorch's legacy stacked-pickle format (torch &lt; 1.6; pytorch-formats.md §2): magic, protocol 1001, sys_info,
+/// Reads PyTorch's legacy stacked-pickle format (torch &lt; 1.6; docs/formats.md §5): magic, protocol 1001, sys_info,
 /// the object, the storage key list, then per key an int64 element count and the raw little-endian bytes. Only the
 /// pickles and the 8-byte counts are read; storages stay in the mapped file.
 /// </summary>

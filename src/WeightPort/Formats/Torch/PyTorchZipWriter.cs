@@ -8,7 +8,7 @@ namespace WeightPort.Formats.Torch;
 
 /// <summary>
 /// Writes a state dict as a PyTorch zip checkpoint (<c>.pth</c>) that <c>torch.load</c> reads, also with
-/// <c>weights_only=True</c> (pytorch-formats.md §12). The layout is PyTorch 1.13's <c>torch.save</c> of an
+/// <c>weights_only=True</c> (docs/formats.md §7). The layout is PyTorch 1.13's <c>torch.save</c> of an
 /// <c>OrderedDict[str, Tensor]</c>: records <c>data.pkl</c>, optionally <c>byteorder</c> (<c>little</c>, as newer torch
 /// writes), <c>data/&lt;key&gt;</c> in lexicographic key order, <c>version</c> (<c>3\n</c>), each 64-byte aligned in
 /// miniz's exact byte layout. Each distinct tensor becomes one contiguous storage (views are materialised, so the

@@ -4,7 +4,7 @@ using WeightPort.Tensors;
 namespace WeightPort.Formats.Torch;
 
 /// <summary>
-/// Decodes torch's storage persistent ids (pytorch-formats.md §2, §4) into <see cref="PickleStorage"/> references, one per
+/// Decodes torch's storage persistent ids (docs/formats.md §3.1) into <see cref="PickleStorage"/> references, one per
 /// key (so tensors that share a storage share the reference), and one per legacy view key.
 /// </summary>
 internal sealed class StorageIds(string entry, bool legacy)

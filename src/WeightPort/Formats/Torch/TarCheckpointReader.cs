@@ -8,7 +8,7 @@ using WeightPort.Tensors;
 namespace WeightPort.Formats.Torch;
 
 /// <summary>
-/// Reads PyTorch's tar format (torch ≤ 0.1.9; pytorch-formats.md §3, torch 1.13 <c>legacy_load</c>): member
+/// Reads PyTorch's tar format (torch ≤ 0.1.9; docs/formats.md §6, torch 1.13 <c>legacy_load</c>): member
 /// <c>storages</c> (count; per storage a pickled <c>(key, location, storage_type)</c>, an int64 element count and the raw
 /// bytes; then a pickled list of views <c>(target, root, offset, numel)</c>), member <c>tensors</c> (count; per tensor a
 /// pickled <c>(key, storage_id, tensor_type)</c>, int32 ndim, 4 pad bytes, ndim int64 sizes, ndim int64 strides, int64

@@ -6,7 +6,7 @@ using WeightPort.Tensors;
 namespace WeightPort.Formats.Torch;
 
 /// <summary>
-/// Reads PyTorch's zip format (torch ≥ 1.6; pytorch-formats.md §4): <c>&lt;prefix&gt;/data.pkl</c> with storages in
+/// Reads PyTorch's zip format (torch ≥ 1.6; docs/formats.md §4): <c>&lt;prefix&gt;/data.pkl</c> with storages in
 /// <c>&lt;prefix&gt;/data/&lt;key&gt;</c>. STORED records are viewed in place; DEFLATE records are inflated (capped).
 /// </summary>
 internal static class ZipCheckpointReader

@@ -9,7 +9,7 @@ namespace WeightPort.Formats.Torch;
 /// <summary>
 /// A zip archive's central directory (ZIP64 too), read from the end of a <see cref="ByteSource"/> and cross-checked
 /// against every local header. Entries must cover the file from byte 0 up to the central directory, so a pickle with a
-/// zip appended (a polyglot) is refused. Layout: PKWARE APPNOTE 6.3; torch's writer: pytorch-formats.md §4.
+/// zip appended (a polyglot) is refused. Layout: PKWARE APPNOTE 6.3; torch's writer: docs/formats.md §4.4.
 /// </summary>
 internal sealed class ZipDirectory
 {

@@ -1,7 +1,7 @@
 namespace WeightPort.Formats.TorchSharp;
 
 /// <summary>
-/// Unsigned LEB128 as TorchSharp's <c>LEB128Codec</c> writes it (torchsharp-format.md §2): 7 payload bits per byte,
+/// Unsigned LEB128 as TorchSharp's <c>LEB128Codec</c> writes it (docs/formats.md §8.2): 7 payload bits per byte,
 /// low group first, bit 7 set when more bytes follow; minimal encodings on write.
 /// </summary>
 internal static class Leb128

@@ -5,7 +5,7 @@ using WeightPort.Tensors;
 namespace WeightPort.Formats.TorchSharp;
 
 /// <summary>
-/// Strict reader of TorchSharp's own formats (torchsharp-format.md §1–4): a <c>Module.save</c> state dict
+/// Strict reader of TorchSharp's own formats (docs/formats.md §8.1–§8.4): a <c>Module.save</c> state dict
 /// (LEB128 count, then per entry a 7-bit-length-prefixed UTF-8 key and a tensor record) or a single
 /// <c>Tensor.Save</c> record (LEB128 dtype, rank, dims, raw little-endian data). Neither has a magic number, so the
 /// state-dict layout is tried first and must consume the file exactly; otherwise the single-tensor layout must.

@@ -6,7 +6,7 @@ namespace WeightPort.Formats.TorchSharp;
 
 /// <summary>
 /// Writes TorchSharp's <c>Module.save</c> state-dict format and its <c>Tensor.Save</c> single-tensor format byte for
-/// byte as TorchSharp does (torchsharp-format.md §10): LEB128 count; per entry the key as a 7-bit-encoded UTF-8
+/// byte as TorchSharp does (docs/formats.md §8.5): LEB128 count; per entry the key as a 7-bit-encoded UTF-8
 /// <em>byte</em> count and the bytes, LEB128 dtype code, rank and dims, then the raw little-endian row-major values.
 /// Entries are written in the order given. Values are streamed from the sources in bounded chunks.
 /// </summary>

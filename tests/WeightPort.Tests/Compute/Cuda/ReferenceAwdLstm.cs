@@ -4,7 +4,7 @@ using WeightPort.Model;
 namespace WeightPort.Tests.Compute.Cuda;
 
 /// <summary>
-/// The eval-mode AWD-LSTM forward pass (fastai-layouts.md §5) in double precision, written as plainly as possible:
+/// The eval-mode AWD-LSTM forward pass (docs/fastai-layouts.md §5) in double precision, written as plainly as possible:
 /// the oracle for the CUDA engine. Stateful like fastai v2, with its batch-size change rule.
 /// </summary>
 internal sealed class ReferenceAwdLstm

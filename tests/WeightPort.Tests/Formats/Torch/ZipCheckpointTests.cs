@@ -134,6 +134,6 @@ for i in src.infolist():
     {
         using var checkpoint = CheckpointReader.Open(TestPaths.CorpusFile(Source));
         Assert.IsType<WeightPort.IO.MappedFileSource>(checkpoint.Tensors[0].Tensor.Storage.Source);
-        Assert.Equal(448, checkpoint.Tensors[0].Tensor.Storage.ByteOffset); // data/0 at 448 (pytorch-formats.md §4)
+        Assert.Equal(448, checkpoint.Tensors[0].Tensor.Storage.ByteOffset); // data/0 at 448 (docs/formats.md §4.4)
     }
 }

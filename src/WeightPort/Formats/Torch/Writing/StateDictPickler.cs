@@ -8,7 +8,7 @@ namespace WeightPort.Formats.Torch.Writing;
 /// <summary>
 /// Writes the <c>data.pkl</c> of a state dict as PyTorch 1.13's <c>torch.save</c> pickles an
 /// <c>OrderedDict[str, Tensor]</c> (protocol 2, CPython's <c>Pickler</c> with torch's <c>persistent_id</c>), memo
-/// included, so that the bytes are the same: pytorch-formats.md §12. Only the globals <c>collections OrderedDict</c>,
+/// included, so that the bytes are the same: docs/formats.md §7.2. Only the globals <c>collections OrderedDict</c>,
 /// <c>torch._utils _rebuild_tensor_v2</c> and <c>torch &lt;X&gt;Storage</c> appear, so <c>weights_only=True</c> loads it.
 /// </summary>
 /// <remarks>

@@ -5,8 +5,7 @@ using WeightPort.IO;
 namespace WeightPort.Formats.Torch.Writing;
 
 /// <summary>
-/// Writes a zip archive with the exact byte layout of PyTorch's <c>PyTorchStreamWriter</c> (miniz), pytorch-formats.md
-/// §4 and §12: every record STORED, its data 64-byte aligned by an <c>FB</c> extra field of <c>'Z'</c> padding, flags
+/// Writes a zip archive with the exact byte layout of PyTorch's <c>PyTorchStreamWriter</c> (miniz), docs/formats.md §4.4 and §7: every record STORED, its data 64-byte aligned by an <c>FB</c> extra field of <c>'Z'</c> padding, flags
 /// 0x0808 with zero CRC and sizes in the local header and a 16-byte data descriptor after the data (an empty record has
 /// flags 0x0800 and no descriptor, as miniz writes it), then the central directory, a ZIP64 end record, its locator and
 /// the classic end record. Output is written forward only; the stream need not be seekable.
