@@ -1,5 +1,3 @@
-using WeightPort.Compute.Cuda;
-
 namespace WeightPort.Bench;
 
 /// <summary>

@@ -19,21 +19,21 @@ public static class Mutator
             case MutationKind.InterestingBytes:
                 return Interesting((byte[])b.Clone(), rng, log);
             case MutationKind.TruncateAtBoundary:
-            {
-                int cut = rng.Pick(layout.Boundaries) + (rng.Chance(20) ? rng.Next(3) - 1 : 0);
-                cut = Math.Clamp(cut, 0, b.Length);
-                log.Append(CultureInfo.InvariantCulture, $" truncate@{cut}");
-                return b[..cut];
-            }
+                {
+                    int cut = rng.Pick(layout.Boundaries) + (rng.Chance(20) ? rng.Next(3) - 1 : 0);
+                    cut = Math.Clamp(cut, 0, b.Length);
+                    log.Append(CultureInfo.InvariantCulture, $" truncate@{cut}");
+                    return b[..cut];
+                }
             case MutationKind.TruncateRandom:
                 return TruncateRandom(b, rng, log);
             case MutationKind.Splice:
-            {
-                int x = rng.Chance(60) ? rng.Pick(layout.Boundaries) : rng.Next(b.Length + 1);
-                int y = rng.Chance(60) ? rng.Pick(other.Layout.Boundaries) : rng.Next(other.Bytes.Length + 1);
-                log.Append(CultureInfo.InvariantCulture, $" splice {x} + '{other.Name}'@{y}");
-                return [.. b.AsSpan(0, x), .. other.Bytes.AsSpan(y)];
-            }
+                {
+                    int x = rng.Chance(60) ? rng.Pick(layout.Boundaries) : rng.Next(b.Length + 1);
+                    int y = rng.Chance(60) ? rng.Pick(other.Layout.Boundaries) : rng.Next(other.Bytes.Length + 1);
+                    log.Append(CultureInfo.InvariantCulture, $" splice {x} + '{other.Name}'@{y}");
+                    return [.. b.AsSpan(0, x), .. other.Bytes.AsSpan(y)];
+                }
             case MutationKind.InflateField when layout.Fields.Count > 0:
                 return Inflate(b, layout, rng.Pick(layout.Fields), rng, log);
             case MutationKind.ReorderZip when layout.ZipRecords.Count > 1:
@@ -41,21 +41,21 @@ public static class Mutator
             case MutationKind.Chunk:
                 return Chunk(b, rng, log);
             case MutationKind.RemoveRecord when layout.Boundaries.Count > 2:
-            {
-                int i = rng.Next(layout.Boundaries.Count - 1);
-                int from = layout.Boundaries[i], to = layout.Boundaries[i + 1];
-                log.Append(CultureInfo.InvariantCulture, $" remove [{from},{to})");
-                return [.. b.AsSpan(0, from), .. b.AsSpan(to)];
-            }
+                {
+                    int i = rng.Next(layout.Boundaries.Count - 1);
+                    int from = layout.Boundaries[i], to = layout.Boundaries[i + 1];
+                    log.Append(CultureInfo.InvariantCulture, $" remove [{from},{to})");
+                    return [.. b.AsSpan(0, from), .. b.AsSpan(to)];
+                }
             case MutationKind.PickleFragment when seed.Kind is SeedKind.Pickle or SeedKind.Legacy && layout.Boundaries.Count > 2:
-            {
-                // Half the time attached to the root just before the object pickle's STOP, else popped at any boundary.
-                int objectPickle = seed.Kind == SeedKind.Legacy ? 3 : 0;
-                bool attach = layout.PickleStops.Count > objectPickle && rng.Chance(50);
-                int at = attach ? layout.PickleStops[objectPickle] : layout.Boundaries[1 + rng.Next(layout.Boundaries.Count - 2)];
-                log.Append(CultureInfo.InvariantCulture, $" {(attach ? "attached" : "popped")}@{at}");
-                return [.. b.AsSpan(0, at), .. PickleFragments.Make(rng, log), attach ? (byte)0x86 : (byte)'0', .. b.AsSpan(at)];
-            }
+                {
+                    // Half the time attached to the root just before the object pickle's STOP, else popped at any boundary.
+                    int objectPickle = seed.Kind == SeedKind.Legacy ? 3 : 0;
+                    bool attach = layout.PickleStops.Count > objectPickle && rng.Chance(50);
+                    int at = attach ? layout.PickleStops[objectPickle] : layout.Boundaries[1 + rng.Next(layout.Boundaries.Count - 2)];
+                    log.Append(CultureInfo.InvariantCulture, $" {(attach ? "attached" : "popped")}@{at}");
+                    return [.. b.AsSpan(0, at), .. PickleFragments.Make(rng, log), attach ? (byte)0x86 : (byte)'0', .. b.AsSpan(at)];
+                }
             case MutationKind.None:
                 return (byte[])b.Clone();
             default:
@@ -128,12 +128,12 @@ public static class Mutator
                 log.Append(CultureInfo.InvariantCulture, $" dup[{at},+{len})");
                 return [.. b.AsSpan(0, at + len), .. b.AsSpan(at)];
             default:
-            {
-                var junk = new byte[1 + rng.Next(32)];
-                for (int i = 0; i < junk.Length; i++) junk[i] = (byte)rng.Next(256);
-                log.Append(CultureInfo.InvariantCulture, $" insert{junk.Length}@{at}");
-                return [.. b.AsSpan(0, at), .. junk, .. b.AsSpan(at)];
-            }
+                {
+                    var junk = new byte[1 + rng.Next(32)];
+                    for (int i = 0; i < junk.Length; i++) junk[i] = (byte)rng.Next(256);
+                    log.Append(CultureInfo.InvariantCulture, $" insert{junk.Length}@{at}");
+                    return [.. b.AsSpan(0, at), .. junk, .. b.AsSpan(at)];
+                }
         }
     }
 
@@ -166,35 +166,35 @@ public static class Mutator
         switch (f.Encoding)
         {
             case FieldEncoding.LittleEndian:
-            {
-                var copy = (byte[])b.Clone();
-                Span<byte> tmp = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(tmp, v);
-                tmp[..f.Width].CopyTo(copy.AsSpan(f.Offset));
-                return copy;
-            }
+                {
+                    var copy = (byte[])b.Clone();
+                    Span<byte> tmp = stackalloc byte[8];
+                    BinaryPrimitives.WriteUInt64LittleEndian(tmp, v);
+                    tmp[..f.Width].CopyTo(copy.AsSpan(f.Offset));
+                    return copy;
+                }
             case FieldEncoding.Leb128:
                 return Replace(b, f, Leb128(v, overlong: rng.Chance(15)));
             case FieldEncoding.Octal:
-            {
-                var copy = (byte[])b.Clone();
-                byte[] text = Octal(v, f.Width);
-                text.CopyTo(copy.AsSpan(f.Offset));
-                if (f.What != "tar.checksum" && rng.Chance(75)) FixTarChecksum(copy, layout, f.Offset);
-                return copy;
-            }
-            default:
-            {
-                byte[] digits = Encoding.ASCII.GetBytes(rng.Chance(10) ? "-" + v.ToString(CultureInfo.InvariantCulture) : v.ToString(CultureInfo.InvariantCulture));
-                if (rng.Chance(5)) digits = Encoding.ASCII.GetBytes("1" + new string('0', 20 + rng.Next(300)));
-                var copy = Replace(b, f, digits);
-                if (layout.SafetensorsHeader && rng.Chance(75) && copy.Length >= 8)
                 {
-                    ulong n = BinaryPrimitives.ReadUInt64LittleEndian(copy);
-                    BinaryPrimitives.WriteUInt64LittleEndian(copy, n + (ulong)(digits.Length - f.Width));
+                    var copy = (byte[])b.Clone();
+                    byte[] text = Octal(v, f.Width);
+                    text.CopyTo(copy.AsSpan(f.Offset));
+                    if (f.What != "tar.checksum" && rng.Chance(75)) FixTarChecksum(copy, layout, f.Offset);
+                    return copy;
                 }
-                return copy;
-            }
+            default:
+                {
+                    byte[] digits = Encoding.ASCII.GetBytes(rng.Chance(10) ? "-" + v.ToString(CultureInfo.InvariantCulture) : v.ToString(CultureInfo.InvariantCulture));
+                    if (rng.Chance(5)) digits = Encoding.ASCII.GetBytes("1" + new string('0', 20 + rng.Next(300)));
+                    var copy = Replace(b, f, digits);
+                    if (layout.SafetensorsHeader && rng.Chance(75) && copy.Length >= 8)
+                    {
+                        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(copy);
+                        BinaryPrimitives.WriteUInt64LittleEndian(copy, n + (ulong)(digits.Length - f.Width));
+                    }
+                    return copy;
+                }
         }
     }
 
@@ -203,23 +203,23 @@ public static class Mutator
         switch (f.Encoding)
         {
             case FieldEncoding.LittleEndian:
-            {
-                Span<byte> tmp = stackalloc byte[8];
-                b.AsSpan(f.Offset, f.Width).CopyTo(tmp);
-                return BinaryPrimitives.ReadUInt64LittleEndian(tmp);
-            }
+                {
+                    Span<byte> tmp = stackalloc byte[8];
+                    b.AsSpan(f.Offset, f.Width).CopyTo(tmp);
+                    return BinaryPrimitives.ReadUInt64LittleEndian(tmp);
+                }
             case FieldEncoding.Leb128:
-            {
-                ulong v = 0;
-                for (int i = 0; i < f.Width && i < 10; i++) v |= (ulong)(b[f.Offset + i] & 0x7F) << (7 * i);
-                return v;
-            }
+                {
+                    ulong v = 0;
+                    for (int i = 0; i < f.Width && i < 10; i++) v |= (ulong)(b[f.Offset + i] & 0x7F) << (7 * i);
+                    return v;
+                }
             case FieldEncoding.Octal:
-            {
-                string s = Encoding.ASCII.GetString(b, f.Offset, f.Width).Trim('\0', ' ');
-                try { return s.Length == 0 ? 0 : Convert.ToUInt64(s, 8); }
-                catch (FormatException) { return 0; }
-            }
+                {
+                    string s = Encoding.ASCII.GetString(b, f.Offset, f.Width).Trim('\0', ' ');
+                    try { return s.Length == 0 ? 0 : Convert.ToUInt64(s, 8); }
+                    catch (FormatException) { return 0; }
+                }
             default:
                 return ulong.TryParse(Encoding.ASCII.GetString(b, f.Offset, f.Width), CultureInfo.InvariantCulture, out ulong d) ? d : 0;
         }

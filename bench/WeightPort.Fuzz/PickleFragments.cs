@@ -35,14 +35,14 @@ public static class PickleFragments
                 Repeat("("u8.ToArray(), n); Repeat("t"u8.ToArray(), n);
                 break;
             case 3: // nested dicts under one long memoized key
-            {
-                int keyLength = rng.Pick([1, 64, 2000]);
-                Add((byte)'X'); Add(Le32(keyLength)); Repeat("k"u8.ToArray(), keyLength); Add(memoPut); Add((byte)'0');
-                Add((byte)'}');
-                Repeat([(byte)'(', .. memoGet, (byte)'}'], n);
-                Repeat("u"u8.ToArray(), n);
-                break;
-            }
+                {
+                    int keyLength = rng.Pick([1, 64, 2000]);
+                    Add((byte)'X'); Add(Le32(keyLength)); Repeat("k"u8.ToArray(), keyLength); Add(memoPut); Add((byte)'0');
+                    Add((byte)'}');
+                    Repeat([(byte)'(', .. memoGet, (byte)'}'], n);
+                    Repeat("u"u8.ToArray(), n);
+                    break;
+                }
             case 4: // a deep tuple used as a dict key, then a value under it
                 Add((byte)'}', (byte)'(', (byte)')'); Repeat([0x85], n); Add((byte)']', (byte)'u');
                 break;

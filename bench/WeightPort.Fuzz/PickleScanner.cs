@@ -85,23 +85,23 @@ public static class PickleScanner
                     p += 1 + data[p];
                     break;
                 case (byte)'T' or (byte)'B' or (byte)'X' or 0x8b:
-                {
-                    if (p + 4 > data.Length) return -1;
-                    layout?.AddField(shift + p, 4, FieldEncoding.LittleEndian, "pickle.len4");
-                    long n = BinaryPrimitives.ReadUInt32LittleEndian(data[p..]);
-                    if (n > data.Length - p - 4) return -1;
-                    p += 4 + (int)n;
-                    break;
-                }
+                    {
+                        if (p + 4 > data.Length) return -1;
+                        layout?.AddField(shift + p, 4, FieldEncoding.LittleEndian, "pickle.len4");
+                        long n = BinaryPrimitives.ReadUInt32LittleEndian(data[p..]);
+                        if (n > data.Length - p - 4) return -1;
+                        p += 4 + (int)n;
+                        break;
+                    }
                 case 0x8d or 0x8e or 0x96:
-                {
-                    if (p + 8 > data.Length) return -1;
-                    layout?.AddField(shift + p, 8, FieldEncoding.LittleEndian, "pickle.len8");
-                    ulong n = BinaryPrimitives.ReadUInt64LittleEndian(data[p..]);
-                    if (n > (ulong)(data.Length - p - 8)) return -1;
-                    p += 8 + (int)n;
-                    break;
-                }
+                    {
+                        if (p + 8 > data.Length) return -1;
+                        layout?.AddField(shift + p, 8, FieldEncoding.LittleEndian, "pickle.len8");
+                        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(data[p..]);
+                        if (n > (ulong)(data.Length - p - 8)) return -1;
+                        p += 8 + (int)n;
+                        break;
+                    }
                 default:
                     return -1;
             }

@@ -12,14 +12,14 @@ public static class Replayer
         {
             var generator = new InputGenerator(SeedCorpus.Load(o.Corpus, o.Fixtures), o.Seed);
             foreach (var t in targets)
-            for (long index = o.Index; index < o.Index + o.Count; index++)
-            {
-                var input = generator.Generate(t, index);
-                Console.WriteLine($"{t.Name} #{index}: {input.Bytes.Length:N0} bytes, {input.Description}");
-                failed |= Show(t, input, o.AllocationCap);
-                if (o.Readers.Count == 1 && Environment.GetEnvironmentVariable("WEIGHTPORT_FUZZ_DUMP") is { Length: > 0 } dump)
-                    File.WriteAllBytes(dump, input.Bytes);
-            }
+                for (long index = o.Index; index < o.Index + o.Count; index++)
+                {
+                    var input = generator.Generate(t, index);
+                    Console.WriteLine($"{t.Name} #{index}: {input.Bytes.Length:N0} bytes, {input.Description}");
+                    failed |= Show(t, input, o.AllocationCap);
+                    if (o.Readers.Count == 1 && Environment.GetEnvironmentVariable("WEIGHTPORT_FUZZ_DUMP") is { Length: > 0 } dump)
+                        File.WriteAllBytes(dump, input.Bytes);
+                }
         }
         else
         {

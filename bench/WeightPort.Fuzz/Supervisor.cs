@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
-using System.Text.Json;
 using System.Text;
+using System.Text.Json;
 
 namespace WeightPort.Fuzz;
 

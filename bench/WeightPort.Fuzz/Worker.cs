@@ -44,7 +44,8 @@ public static class Worker
                     Environment.Exit(HangExitCode);
                 }
             }
-        }) { IsBackground = true, Name = "watchdog" };
+        })
+        { IsBackground = true, Name = "watchdog" };
         watchdog.Start();
 
         Exception? harnessError = null;
@@ -83,7 +84,8 @@ public static class Worker
             {
                 harnessError = e;
             }
-        }, ReaderStackBytes) { Name = "reader" };
+        }, ReaderStackBytes)
+        { Name = "reader" };
         runner.Start();
         runner.Join();
         if (memoryFailure) return MemoryExitCode;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using WeightPort.Cli.Rendering;
 using WeightPort.Conversion;
 using WeightPort.Fastai;

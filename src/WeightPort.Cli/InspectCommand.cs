@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using WeightPort.Cli.Rendering;
 using WeightPort.Formats;
 using WeightPort.Tensors;

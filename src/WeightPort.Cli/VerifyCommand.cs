@@ -3,7 +3,6 @@ using System.Globalization;
 using WeightPort.Cli.Rendering;
 using WeightPort.Compute.Cpu;
 using WeightPort.Compute.Cuda;
-using WeightPort.Compute;
 using WeightPort.Fastai;
 using WeightPort.Model;
 using WeightPort.Tensors;

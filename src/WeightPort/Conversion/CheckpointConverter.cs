@@ -1,12 +1,12 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text;
+using System.Text.Json;
 using WeightPort.Fastai;
+using WeightPort.Formats;
 using WeightPort.Formats.Safetensors;
 using WeightPort.Formats.Torch;
 using WeightPort.Formats.TorchSharp;
-using WeightPort.Formats;
 using WeightPort.IO;
 
 namespace WeightPort.Conversion;

@@ -1,7 +1,6 @@
 using WeightPort.Formats.Pickle;
 using WeightPort.Formats.Torch;
 using WeightPort.IO;
-using WeightPort.Tensors;
 
 namespace WeightPort.Formats;
 

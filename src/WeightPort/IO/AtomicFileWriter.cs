@@ -1,5 +1,5 @@
-using Microsoft.Win32.SafeHandles;
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 
 namespace WeightPort.IO;
 

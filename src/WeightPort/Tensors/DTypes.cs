@@ -58,8 +58,14 @@ internal static class DTypes
     {
         string canonical = name switch
         {
-            "float" => "float32", "double" => "float64", "half" => "float16", "long" => "int64",
-            "int" => "int32", "short" => "int16", "cfloat" => "complex64", "cdouble" => "complex128",
+            "float" => "float32",
+            "double" => "float64",
+            "half" => "float16",
+            "long" => "int64",
+            "int" => "int32",
+            "short" => "int16",
+            "cfloat" => "complex64",
+            "cdouble" => "complex128",
             _ => name,
         };
         return TryFind(r => r.Torch == canonical, out type);

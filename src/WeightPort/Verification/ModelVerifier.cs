@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using WeightPort.Compute.Cpu;
-using WeightPort.Compute;
 using WeightPort.Conversion;
 using WeightPort.Fastai;
 using WeightPort.Model;

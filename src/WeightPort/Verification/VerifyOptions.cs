@@ -1,5 +1,4 @@
 using WeightPort.Compute.Cpu;
-using WeightPort.Compute;
 using WeightPort.Fastai;
 using WeightPort.Model;
 using WeightPort.Tensors;

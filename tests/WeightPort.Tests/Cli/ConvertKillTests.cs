@@ -4,8 +4,8 @@ using System.Text;
 using WeightPort.Compute.Cpu;
 using WeightPort.IO;
 using WeightPort.Model;
-using Xunit.Abstractions;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace WeightPort.Tests.Cli;
 

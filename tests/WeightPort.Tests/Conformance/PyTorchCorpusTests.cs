@@ -1,6 +1,6 @@
 using System.Text.Json;
-using WeightPort.Formats.Pickle;
 using WeightPort.Formats;
+using WeightPort.Formats.Pickle;
 using WeightPort.Tests.Infrastructure;
 using Xunit;
 

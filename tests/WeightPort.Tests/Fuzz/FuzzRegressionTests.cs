@@ -1,10 +1,9 @@
+using WeightPort.Formats;
 using WeightPort.Formats.Pickle;
 using WeightPort.Formats.Safetensors;
 using WeightPort.Formats.Torch;
 using WeightPort.Formats.TorchSharp;
-using WeightPort.Formats;
 using WeightPort.IO;
-using WeightPort.Tensors;
 using WeightPort.Tests.Infrastructure;
 using Xunit;
 

@@ -1,7 +1,6 @@
 using WeightPort.Formats.Safetensors;
 using WeightPort.Formats.TorchSharp;
 using WeightPort.IO;
-using WeightPort.Tensors;
 using WeightPort.Tests.Infrastructure;
 using Xunit;
 

@@ -1,11 +1,11 @@
+using WeightPort.Formats;
 using WeightPort.Formats.Safetensors;
 using WeightPort.Formats.Torch;
 using WeightPort.Formats.TorchSharp;
-using WeightPort.Formats;
 using WeightPort.IO;
 using WeightPort.Tensors;
-using Xunit.Abstractions;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace WeightPort.Tests.IO;
 

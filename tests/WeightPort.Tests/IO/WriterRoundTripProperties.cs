@@ -1,10 +1,10 @@
 using System.IO.Compression;
-using FsCheck.Fluent;
 using FsCheck;
+using FsCheck.Fluent;
+using WeightPort.Formats;
 using WeightPort.Formats.Safetensors;
 using WeightPort.Formats.Torch;
 using WeightPort.Formats.TorchSharp;
-using WeightPort.Formats;
 using WeightPort.IO;
 using WeightPort.Tensors;
 using Xunit;

@@ -1,5 +1,4 @@
 using WeightPort.Tensors;
-using WeightPort.Verification;
 using Xunit;
 
 namespace WeightPort.Tests.Tensors;

@@ -1,5 +1,5 @@
-using System.Runtime.Intrinsics.X86;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using WeightPort.Model;
 
 namespace WeightPort.Compute.Cpu;

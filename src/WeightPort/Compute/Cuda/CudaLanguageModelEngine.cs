@@ -1,5 +1,3 @@
-using System.Globalization;
-using WeightPort.Fastai;
 using WeightPort.Model;
 
 namespace WeightPort.Compute.Cuda;

@@ -1,5 +1,4 @@
 using WeightPort.IO;
-using WeightPort.Tensors;
 
 namespace WeightPort.Formats.Pickle;
 

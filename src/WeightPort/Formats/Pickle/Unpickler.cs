@@ -140,7 +140,9 @@ internal sealed partial class Unpickler
                         if (!double.TryParse(line, NumberStyles.Float, CultureInfo.InvariantCulture, out double d))
                             d = line switch
                             {
-                                "inf" => double.PositiveInfinity, "-inf" => double.NegativeInfinity, "nan" or "-nan" => double.NaN,
+                                "inf" => double.PositiveInfinity,
+                                "-inf" => double.NegativeInfinity,
+                                "nan" or "-nan" => double.NaN,
                                 _ => throw Fail(CheckpointError.MalformedPickle, $"FLOAT argument '{Clip(line)}' is not a number"),
                             };
                         PushNew(new PickleFloat(d));

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Globalization;
 using WeightPort.Formats.Pickle;
 using WeightPort.IO;
 using WeightPort.Tensors;

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 using WeightPort.IO;
-using WeightPort.Tensors;
 
 namespace WeightPort.Formats.Torch;
 

@@ -1,5 +1,4 @@
 using WeightPort.Compute.Cuda;
-using WeightPort.Compute;
 using WeightPort.Fastai;
 using WeightPort.Model;
 using Xunit;

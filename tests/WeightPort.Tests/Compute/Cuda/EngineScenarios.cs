@@ -1,4 +1,3 @@
-using WeightPort.Compute;
 using WeightPort.Fastai;
 using WeightPort.Model;
 using Xunit;

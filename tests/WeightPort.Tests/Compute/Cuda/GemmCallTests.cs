@@ -83,13 +83,13 @@ public sealed class GemmCallTests
         }
 
         for (int d = 0; d < directions; d++)
-        for (int b = 0; b < batch; b++)
-        for (int g = 0; g < gates; g++)
-        {
-            double expected = 0;
-            for (int k = 0; k < hidden; k++) expected += (double)h[(d * batch + b) * hidden + k] * whh[(d * gates + g) * hidden + k];
-            Assert.True(Math.Abs(expected - hproj[(d * batch + b) * gates + g]) <= 1e-5, $"hproj[{d}, {b}, {g}]");
-        }
+            for (int b = 0; b < batch; b++)
+                for (int g = 0; g < gates; g++)
+                {
+                    double expected = 0;
+                    for (int k = 0; k < hidden; k++) expected += (double)h[(d * batch + b) * hidden + k] * whh[(d * gates + g) * hidden + k];
+                    Assert.True(Math.Abs(expected - hproj[(d * batch + b) * gates + g]) <= 1e-5, $"hproj[{d}, {b}, {g}]");
+                }
     }
 
     private static float[] RandomArray(Random random, int length) => Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();

@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using WeightPort.Bench;
 using WeightPort.Compute.Cuda;
-using WeightPort.Compute;
 using WeightPort.Fastai;
 using WeightPort.Model;
 using Xunit;

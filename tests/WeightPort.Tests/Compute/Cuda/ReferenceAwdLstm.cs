@@ -43,9 +43,9 @@ internal sealed class ReferenceAwdLstm
         ReadOnlySpan<float> table = _w.Embedding.Span;
         var x = new double[batch * seq * emb];
         for (int b = 0; b < batch; b++)
-        for (int t = 0; t < seq; t++)
-        for (int e = 0; e < emb; e++)
-            x[(b * seq + t) * emb + e] = table[tokens[b * seq + t] * emb + e];
+            for (int t = 0; t < seq; t++)
+                for (int e = 0; e < emb; e++)
+                    x[(b * seq + t) * emb + e] = table[tokens[b * seq + t] * emb + e];
 
         int width = emb;
         for (int l = 0; l < _c.Layers; l++)
@@ -98,12 +98,12 @@ internal sealed class ReferenceAwdLstm
         ReadOnlySpan<float> bias = _w.DecoderBias is { } b ? b.Span : default;
         var logits = new double[rows * vocab];
         for (int r = 0; r < rows; r++)
-        for (int v = 0; v < vocab; v++)
-        {
-            double sum = bias.IsEmpty ? 0 : bias[v];
-            for (int e = 0; e < emb; e++) sum += (double)hidden[r * emb + e] * w[v * emb + e];
-            logits[r * vocab + v] = sum;
-        }
+            for (int v = 0; v < vocab; v++)
+            {
+                double sum = bias.IsEmpty ? 0 : bias[v];
+                for (int e = 0; e < emb; e++) sum += (double)hidden[r * emb + e] * w[v * emb + e];
+                logits[r * vocab + v] = sum;
+            }
         return logits;
     }
 

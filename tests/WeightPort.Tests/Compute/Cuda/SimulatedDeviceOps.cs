@@ -200,12 +200,12 @@ internal sealed class SimulatedDeviceOps : IDeviceOps
     private static void NoOverlap(params (ulong Address, long Count)[] ranges)
     {
         for (int i = 0; i < ranges.Length; i++)
-        for (int j = i + 1; j < ranges.Length; j++)
-        {
-            ulong ai = ranges[i].Address, aj = ranges[j].Address;
-            ulong ei = ai + (ulong)ranges[i].Count * sizeof(float), ej = aj + (ulong)ranges[j].Count * sizeof(float);
-            if (ai < ej && aj < ei) throw new InvalidOperationException($"__restrict__ operands overlap: 0x{ai:X}+{ranges[i].Count} and 0x{aj:X}+{ranges[j].Count}");
-        }
+            for (int j = i + 1; j < ranges.Length; j++)
+            {
+                ulong ai = ranges[i].Address, aj = ranges[j].Address;
+                ulong ei = ai + (ulong)ranges[i].Count * sizeof(float), ej = aj + (ulong)ranges[j].Count * sizeof(float);
+                if (ai < ej && aj < ei) throw new InvalidOperationException($"__restrict__ operands overlap: 0x{ai:X}+{ranges[i].Count} and 0x{aj:X}+{ranges[j].Count}");
+            }
     }
 
     private static void NoOverlap(ulong a, long na, ulong b, long nb) => NoOverlap((a, na), (b, nb));

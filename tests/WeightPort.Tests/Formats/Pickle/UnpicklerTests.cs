@@ -1,6 +1,5 @@
 using System.Numerics;
 using WeightPort.Formats.Pickle;
-using WeightPort;
 using Xunit;
 
 namespace WeightPort.Tests.Formats.Pickle;

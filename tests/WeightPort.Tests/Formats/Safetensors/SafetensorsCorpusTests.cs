@@ -1,9 +1,8 @@
-using WeightPort.Formats.Safetensors;
 using WeightPort.Formats;
-using WeightPort.IO;
+using WeightPort.Formats.Safetensors;
 using WeightPort.Tensors;
-using WeightPort.Tests.IO;
 using WeightPort.Tests.Infrastructure;
+using WeightPort.Tests.IO;
 using Xunit;
 
 namespace WeightPort.Tests.Formats.Safetensors;

@@ -1,10 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
-using WeightPort.Formats.Safetensors;
 using WeightPort.Formats;
+using WeightPort.Formats.Safetensors;
 using WeightPort.IO;
-using WeightPort.Tensors;
-using WeightPort;
 using Xunit;
 
 namespace WeightPort.Tests.Formats.Safetensors;

@@ -1,6 +1,6 @@
 using System.Text;
-using WeightPort.Formats.Safetensors;
 using WeightPort.Formats;
+using WeightPort.Formats.Safetensors;
 using WeightPort.IO;
 using WeightPort.Tensors;
 using WeightPort.Tests.IO;

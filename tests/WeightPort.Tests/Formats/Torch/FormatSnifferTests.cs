@@ -1,6 +1,5 @@
 using WeightPort.Formats.Torch;
 using WeightPort.IO;
-using WeightPort.Tensors;
 using WeightPort.Tests.Infrastructure;
 using Xunit;
 

@@ -1,10 +1,9 @@
 using System.Text;
-using WeightPort.Formats.TorchSharp;
 using WeightPort.Formats;
+using WeightPort.Formats.TorchSharp;
 using WeightPort.IO;
 using WeightPort.Tensors;
 using WeightPort.Tests.IO;
-using WeightPort;
 using Xunit;
 
 namespace WeightPort.Tests.Formats.TorchSharp;

@@ -1,10 +1,8 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
-using WeightPort.Formats.Torch.Writing;
-using WeightPort.Formats.Torch;
 using WeightPort.Formats;
-using WeightPort.IO;
+using WeightPort.Formats.Torch;
 using WeightPort.Tensors;
 using WeightPort.Tests.IO;
 using Xunit;

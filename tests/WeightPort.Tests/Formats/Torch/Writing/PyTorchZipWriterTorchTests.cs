@@ -1,13 +1,12 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using WeightPort.Formats;
 using WeightPort.Formats.Safetensors;
 using WeightPort.Formats.Torch;
 using WeightPort.Formats.TorchSharp;
-using WeightPort.Formats;
-using WeightPort.IO;
 using WeightPort.Tensors;
-using WeightPort.Tests.IO;
 using WeightPort.Tests.Infrastructure;
+using WeightPort.Tests.IO;
 using Xunit;
 
 namespace WeightPort.Tests.Formats.Torch.Writing;
