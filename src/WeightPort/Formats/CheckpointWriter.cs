@@ -45,10 +45,10 @@ public static class CheckpointWriter
     /// <param name="destination">A writable stream; it is not closed.</param>
     /// <param name="tensors">The tensors, in the order to write them.</param>
     /// <param name="format">One of <see cref="Formats"/>.</param>
-    /// <param name="metadata">safetensors <c>__metadata__</c> entries; only for <see cref="CheckpointFormat.Safetensors"/>.</param>
+    /// <param name="metadata">safetensors <c>__metadata__</c> entries, or null; only for <see cref="CheckpointFormat.Safetensors"/>.</param>
     /// <exception cref="ArgumentException">A format WeightPort does not write, metadata for a format without it, or duplicate names.</exception>
     /// <exception cref="IOException">Writing to the stream failed.</exception>
-    public static void Write(Stream destination, IEnumerable<TensorToWrite> tensors, CheckpointFormat format, IEnumerable<KeyValuePair<string, string>>? metadata = null)
+    public static void Write(Stream destination, IEnumerable<TensorToWrite> tensors, CheckpointFormat format, IEnumerable<KeyValuePair<string, string>>? metadata)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(tensors);
