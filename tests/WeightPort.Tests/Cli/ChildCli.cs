@@ -111,6 +111,26 @@ internal sealed class ChildCli : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Stops the process (SIGSTOP) until <see cref="Resume"/>: whatever state its files are in when this returns, they
+    /// stay in, so a test can look at them and then kill it without racing the process to the end.
+    /// </summary>
+    public void Suspend() => Signal(SigStop);
+
+    /// <summary>Lets a stopped process run on (SIGCONT).</summary>
+    public void Resume() => Signal(SigCont);
+
+    private const int SigCont = 18, SigStop = 19;
+
+    private void Signal(int signal)
+    {
+        if (Kill(_process.Id, signal) != 0 && !_process.HasExited)
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
     /// <summary>The exit code (only after the process exited).</summary>
     public int ExitCode => _process.ExitCode;
 

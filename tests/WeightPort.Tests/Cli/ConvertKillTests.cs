@@ -17,6 +17,7 @@ namespace WeightPort.Tests.Cli;
 /// <c>WEIGHTPORT_KILL_SEED</c> the seed, <c>WEIGHTPORT_KILL_REPORT</c> a file to write the figures to
 /// (tools/kill_trials.sh runs many).
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class ConvertKillTests : IClassFixture<KillFixture>
 {
     private const int DefaultTrials = 24;
@@ -144,9 +145,11 @@ public sealed class ConvertKillTests : IClassFixture<KillFixture>
         string dir = _fx.NewScratchDir();
         string output = Path.Combine(dir, "lm.dat");
         using var child = ChildCli.Start(_fx.ConvertArgs('A', output));
-        string temp = WaitForTemp(child, dir, "lm.dat");
+        // The writer is stopped while its temp file exists, so it is alive, holding the file, for the whole check.
+        string temp = StopWithTemp(child, dir, "lm.dat");
         Assert.Equal(0, AtomicFileWriter.CleanStaleTempFiles(output));
-        Assert.True(File.Exists(temp) || child.HasExited, $"{temp} was deleted while its writer was running");
+        Assert.True(File.Exists(temp), $"{temp} was deleted while its writer was running");
+        child.Resume();
         int code = child.WaitForExit();
         Assert.True(code == 0, $"the conversion whose temp file was cleaned failed ({code}): {child.Error}");
         Assert.Equal(_fx.Expected('A')[0], KillFixture.Sha256(output));
@@ -160,8 +163,8 @@ public sealed class ConvertKillTests : IClassFixture<KillFixture>
         string temp;
         using (var child = ChildCli.Start(_fx.ConvertArgs('A', output)))
         {
-            temp = WaitForTemp(child, dir, "lm.dat");
-            Assert.True(child.Kill(), "the conversion finished before it could be killed");
+            temp = StopWithTemp(child, dir, "lm.dat");
+            Assert.True(child.Kill(), "a stopped conversion cannot finish before it is killed");
         }
         Assert.True(File.Exists(temp));
         Assert.False(File.Exists(output));
@@ -169,15 +172,20 @@ public sealed class ConvertKillTests : IClassFixture<KillFixture>
         Assert.Empty(Directory.GetFiles(dir));
     }
 
-    /// <summary>Waits until the child's weights temp file appears and returns its path.</summary>
-    private static string WaitForTemp(ChildCli child, string dir, string name)
+    /// <summary>
+    /// Stops the child at a moment when its weights temp file exists and returns the file: the child is suspended
+    /// before each look, so it cannot rename or finish between the look and what the test does next.
+    /// </summary>
+    private static string StopWithTemp(ChildCli child, string dir, string name)
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(60))
         {
+            child.Suspend();
             foreach (string f in Directory.GetFiles(dir))
                 if (AtomicFileWriter.IsTempNameOf(Path.GetFileName(f), name)) return f;
             if (child.HasExited) Assert.Fail($"the conversion exited ({child.ExitCode}) before its temp file was seen: {child.Error}");
+            child.Resume();
             Thread.Sleep(1);
         }
         throw new TimeoutException($"no temp file for {name} appeared in {dir} within 60 s");

@@ -6,6 +6,7 @@ using Xunit;
 namespace WeightPort.Tests.Conformance;
 
 /// <summary>Every corpus file truncated or mutated: a <see cref="CheckpointFormatException"/>, never another exception.</summary>
+[Trait("Category", "Slow")]
 public sealed class CorruptionTests
 {
     private static readonly string[] Folders = ["pytorch-zip", "pytorch-legacy", "pickle", "not-checkpoints"];

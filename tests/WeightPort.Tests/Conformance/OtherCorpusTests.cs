@@ -10,6 +10,7 @@ namespace WeightPort.Tests.Conformance;
 /// <summary>The corpus's plain pickle and non-checkpoint files.</summary>
 public sealed class OtherCorpusTests
 {
+    [Trait("Category", "Slow")]
     [Fact]
     public void ReadStringList_DanishVocabulary_MatchesPython()
     {

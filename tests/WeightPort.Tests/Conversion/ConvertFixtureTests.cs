@@ -70,6 +70,7 @@ public sealed class ConvertFixtureTests : IDisposable
         return data;
     }
 
+    [Trait("Category", "Slow")]
     [Theory]
     [MemberData(nameof(ZipFastaiFixtures))]
     public void CleanedPth_LoadsStrictlyIntoFastaiV2ModelInRealTorch(string fixture)
@@ -83,6 +84,7 @@ public sealed class ConvertFixtureTests : IDisposable
         Assert.Contains("OK", output);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void CleanedPthChecker_WrongOriginal_Fails()
     {

@@ -14,17 +14,34 @@ namespace WeightPort.Tests.IO;
 /// <summary>FsCheck properties: random state dicts of every dtype and shape survive each writer bit for bit.</summary>
 public sealed class WriterRoundTripProperties
 {
-    private sealed record Spec(DType DType, long[] Shape, int Seed);
+    private sealed record Spec(DType DType, long[] Shape, int Seed, string Name);
+
+    // Names of 0 to 200 characters, some of two and three UTF-8 bytes: TorchSharp's LEB128 name length takes a second
+    // byte from 128 bytes on, so the generated cases cross it (checked below), not only one hand-written test.
+    private static readonly Gen<string> NameGen =
+        from length in Gen.Choose(0, 200)
+        from chars in Gen.ArrayOf(Gen.Elements('a', 'z', '0', '.', '_', 'é', '∑'), length)
+        select new string(chars);
 
     private static readonly Gen<Spec> SpecGen =
         from dtype in Gen.Elements(TestTensors.AllDTypes)
         from rank in Gen.Choose(0, 4)
         from dims in Gen.ArrayOf(Gen.Choose(0, 5), rank)
         from seed in Gen.Choose(0, int.MaxValue)
-        select new Spec(dtype, dims.Select(d => (long)d).ToArray(), seed);
+        from name in NameGen
+        select new Spec(dtype, dims.Select(d => (long)d).ToArray(), seed, name);
 
+    // The index keeps generated names unique within a state dict.
     private static List<TensorToWrite> Build(Spec[] specs) =>
-        [.. specs.Select((s, i) => new TensorToWrite($"p{i}.{s.DType}", TestTensors.Random(new Random(s.Seed), s.DType, s.Shape)))];
+        [.. specs.Select((s, i) => new TensorToWrite($"p{i}.{s.Name}", TestTensors.Random(new Random(s.Seed), s.DType, s.Shape)))];
+
+    [Fact]
+    public void Generator_ProducesNamesOnBothSidesOfTheOneByteLeb128Limit()
+    {
+        var lengths = SpecGen.Sample(200).Select(s => System.Text.Encoding.UTF8.GetByteCount(s.Name)).ToList();
+        Assert.Contains(lengths, l => l < 128);
+        Assert.Contains(lengths, l => l >= 128);
+    }
 
     private static void Check(Func<Spec[], bool> property) =>
         Prop.ForAll(Arb.From(Gen.ArrayOf(SpecGen)), property).QuickCheckThrowOnFailure();

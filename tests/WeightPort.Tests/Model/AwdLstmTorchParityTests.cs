@@ -13,6 +13,7 @@ namespace WeightPort.Tests.Model;
 /// fastai's eval semantics (through tools/make_reference.py) and writes weights and outputs as raw float32.
 /// Fails, never skips, without python3 + torch.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class AwdLstmTorchParityTests
 {
     private const float Tolerance = 2e-5f;

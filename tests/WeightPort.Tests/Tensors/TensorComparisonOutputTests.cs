@@ -3,8 +3,36 @@ using Xunit;
 
 namespace WeightPort.Tests.Tensors;
 
-public sealed class OutputComparerTests
+public sealed class TensorComparisonOutputTests
 {
+    [Fact]
+    public void Compare_DifferenceWithinRelativeSlackOnly_PassesAndFailsWithoutIt()
+    {
+        // |d| = 5e-4 exceeds atol = 1e-4 but not atol + rtol·|b| = 1e-4 + 1e-4·10 = 1.1e-3.
+        float[] expected = [10f, -10f];
+        float[] actual = [10.0005f, -10.0005f];
+        var withRtol = new Tolerance { Absolute = 1e-4, Relative = 1e-4 };
+
+        var passed = TensorComparison.Compare("logits", actual, expected, withRtol);
+        var failed = TensorComparison.Compare("logits", actual, expected, withRtol with { Relative = 0 });
+
+        Assert.True(passed.MaxAbsError > withRtol.Absolute, $"the difference {passed.MaxAbsError} must exceed atol for the test to mean anything");
+        Assert.True(passed.Passed, $"{passed}");
+        Assert.Equal(0, passed.Violations);
+        Assert.False(failed.Passed);
+        Assert.Equal(2, failed.Violations);
+    }
+
+    [Theory]
+    [InlineData(-1e-4, 1e-4, 0.99, 1.0)]
+    [InlineData(1e-4, -1e-4, 0.99, 1.0)]
+    [InlineData(1e-4, 1e-4, 1.5, 1.0)]
+    [InlineData(1e-4, 1e-4, 0.99, 5.0)]
+    [InlineData(1e-4, 1e-4, 0.99, -0.1)]
+    [InlineData(double.NaN, 1e-4, 0.99, 1.0)]
+    public void Tolerance_OutOfRange_Throws(double atol, double rtol, double cosine, double top1) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Tolerance { Absolute = atol, Relative = rtol, MinCosine = cosine, MinTop1Agreement = top1 });
+
     [Fact]
     public void Compare_Identical_PassesWithZeroError()
     {

@@ -13,6 +13,7 @@ namespace WeightPort.Tests.Compute.Cuda;
 /// host) — against the double-precision reference, on a machine without a GPU. What it cannot check: real cuBLAS
 /// and NVRTC, the GPU's arithmetic and concurrency (that is <see cref="CudaEngineTests"/>' job).
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed unsafe class HostEmulatedCudaTests
 {
     private static LanguageModelEngine Engine(CudaBackend backend, AwdLstmWeights weights) => backend.CreateEngine(weights);

@@ -12,6 +12,7 @@ namespace WeightPort.Tests.Formats.Pickle;
 /// Property test: random nested values, described as JSON, are built and pickled by CPython at protocols 0 to 5 and must
 /// read back equal. The generator is seeded so a failure reproduces.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class PickleRoundTripTests
 {
     private const string BuildAndPickle = """

@@ -60,6 +60,7 @@ public sealed class FormatDetectionTests
         Assert.Equal(CheckpointError.UnsupportedFormat, Assert.Throws<CheckpointFormatException>(() => CheckpointReader.Open(path).Dispose()).Error);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void Open_ParametersSavedWithKeepVars_RebuildParameterWithRequiresGrad()
     {
@@ -71,6 +72,7 @@ public sealed class FormatDetectionTests
         Assert.All(checkpoint.Tensors, t => Assert.True(t.Tensor.RequiresGrad));
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void Open_RebuildTensorV3OnUntypedStorage_ReadsTheDType()
     {

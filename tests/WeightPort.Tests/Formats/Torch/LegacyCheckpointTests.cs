@@ -35,6 +35,7 @@ open(PATH, 'wb').write(f.getvalue())
 print(json.dumps(describe(torch.load(PATH))))
 """;
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void Open_ViewMetadata_MatchesTorchLoad()
     {
@@ -68,6 +69,7 @@ print(json.dumps(describe(torch.load(PATH))))
         Assert.Throws<CheckpointFormatException>(() => CheckpointReader.Open(path).Dispose());
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void Open_StorageCountDisagreesWithPersistentId_IsStorageMismatch()
     {

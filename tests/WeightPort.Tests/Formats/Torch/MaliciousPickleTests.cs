@@ -33,6 +33,7 @@ print(json.dumps({k: base64.b64encode(v).decode() for k, v in p.items()}))
         JsonSerializer.Deserialize<Dictionary<string, string>>(Python.Run(Payloads.Replace("MARKER", "'" + marker + "'")))!
             .ToDictionary(kv => kv.Key, kv => Convert.FromBase64String(kv.Value));
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void Payloads_RunByCPython_DoCreateTheMarker()
     {
@@ -63,6 +64,7 @@ print(json.dumps({k: base64.b64encode(v).decode() for k, v in p.items()}))
         Assert.False(File.Exists(marker));
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void Open_MaliciousDataPklInZip_RefusedNamingTheCallable_NothingRuns()
     {

@@ -56,6 +56,7 @@ public sealed class UnsafeGlobalTests
         Assert.Contains(checkpoint.UnsafeGlobals, g => g.FullName == "argparse.Namespace" && g.Path == "opt.hypers");
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void Open_WholePickledModule_IsRefused()
     {

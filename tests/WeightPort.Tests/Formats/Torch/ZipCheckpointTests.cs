@@ -55,6 +55,7 @@ for i in src.infolist():
         AssertMatchesCorpus(path);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void Open_NonPyTorchZip_IsNotACheckpoint()
     {
@@ -66,6 +67,7 @@ for i in src.infolist():
         Assert.Contains("this zip is not a PyTorch checkpoint", e.Message);
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public void Open_TorchScriptArchive_IsRefusedAsTorchScript()
     {

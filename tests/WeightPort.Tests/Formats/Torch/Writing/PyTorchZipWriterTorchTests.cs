@@ -12,6 +12,7 @@ using Xunit;
 namespace WeightPort.Tests.Formats.Torch.Writing;
 
 /// <summary>Checks the PyTorch zip writer against real torch 1.13: it loads our files, and our bytes equal its own.</summary>
+[Trait("Category", "Slow")]
 public sealed class PyTorchZipWriterTorchTests : IDisposable
 {
     private readonly string _dir = TestTensors.TempFolder();
