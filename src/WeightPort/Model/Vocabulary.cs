@@ -1,4 +1,6 @@
 using System.Collections.Frozen;
+using System.Text.Json;
+using WeightPort.Formats.Pickle;
 
 namespace WeightPort.Model;
 
@@ -29,6 +31,34 @@ public sealed class Vocabulary
         _stoi = stoi.ToFrozenDictionary(StringComparer.Ordinal);
         UnknownId = FirstOf(UnknownTokens) ?? 0;
         PadId = FirstOf(PadTokens);
+    }
+
+    /// <summary>
+    /// Reads a vocabulary file: fastai's pickled <c>itos</c> (a list of str, e.g. <c>itos_wt103.pkl</c>; read with the
+    /// allowlist unpickler, nothing is run) or the JSON array that a conversion writes beside the weights
+    /// (<c>OUTPUT.vocab.json</c>).
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <exception cref="CheckpointFormatException">The file is neither a pickled list of strings nor a JSON array of strings.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static Vocabulary Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] bytes = File.ReadAllBytes(path);
+        int first = Array.FindIndex(bytes, b => b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'));
+        if (first < 0 || bytes[first] != (byte)'[') return new Vocabulary(PickleReader.ReadStringList(path));
+        try
+        {
+            return new Vocabulary(JsonSerializer.Deserialize(bytes, VocabularyJsonContext.Default.StringArray) ?? []);
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointFormatException(CheckpointError.InvalidContent, $"not a JSON array of strings: {e.Message}", path, offset: e.BytePositionInLine, inner: e);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CheckpointFormatException(CheckpointError.InvalidContent, e.Message, path, inner: e);
+        }
     }
 
     private int? FirstOf(string[] names)
