@@ -43,7 +43,7 @@ public sealed class CheckpointFormatException : IOException
     public string? Entry { get; }
 
     /// <summary>Returns a copy that carries <paramref name="path"/> when this one has none (readers of in-memory data do not know it).</summary>
-    public CheckpointFormatException WithPath(string path) =>
+    internal CheckpointFormatException WithPath(string path) =>
         FilePath is not null ? this : new CheckpointFormatException(Error, Reason, path, Offset, Key, Entry, InnerException);
 
     private static string Compose(CheckpointError error, string reason, string? path, long? offset, string? key, string? entry)

@@ -4,7 +4,7 @@ namespace WeightPort.Fastai;
 public sealed class FastaiValidationReport
 {
     /// <summary>Creates a report.</summary>
-    public FastaiValidationReport(FastaiLayout layout, IReadOnlyList<ConversionDecision> decisions)
+    internal FastaiValidationReport(FastaiLayout layout, IReadOnlyList<ConversionDecision> decisions)
     {
         Layout = layout;
         Decisions = decisions;

@@ -14,8 +14,8 @@ namespace WeightPort.IO;
 /// <para>
 /// The decision is taken once, when <see cref="SampleBlocks"/> blocks have been timed on each side, from the medians:
 /// the first direct writes to a new file are slower (block allocation), and a thread that lost its core for a moment
-/// makes single blocks look slow, which a median ignores. On the development machine a 1 MiB direct write takes
-/// 0.5–0.7 ms against 0.52 ms to hash it; a hard disk needs about 7 ms.
+/// makes single blocks look slow, which a median ignores. A fast SSD writes a block in about the time the hash takes; a
+/// hard disk needs an order of magnitude longer (bench/results/2026-12-06-start-up-choices.md has the timings).
 /// </para>
 /// </remarks>
 internal sealed class DirectWritePolicy
@@ -61,14 +61,7 @@ internal sealed class DirectWritePolicy
     private static double Median(long[] samples)
     {
         var sorted = (long[])samples.Clone();
-        // Insertion sort of 16 values: Array.Sort<long> would be JIT-compiled on every run for this one call.
-        for (int i = 1; i < sorted.Length; i++)
-        {
-            long v = sorted[i];
-            int j = i - 1;
-            for (; j >= 0 && sorted[j] > v; j--) sorted[j + 1] = sorted[j];
-            sorted[j + 1] = v;
-        }
+        Array.Sort(sorted);
         int mid = sorted.Length / 2;
         return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2.0;
     }

@@ -81,6 +81,7 @@ public sealed class Vocabulary
     public int? PadId { get; }
 
     /// <summary>The id of <paramref name="token"/>, or <see cref="UnknownId"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="token"/> is null.</exception>
     public int ToId(string token)
     {
         ArgumentNullException.ThrowIfNull(token);
@@ -88,6 +89,7 @@ public sealed class Vocabulary
     }
 
     /// <summary>The id of <paramref name="token"/>, if it is in the vocabulary.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="token"/> is null.</exception>
     public bool TryGetId(string token, out int id)
     {
         ArgumentNullException.ThrowIfNull(token);
@@ -103,7 +105,8 @@ public sealed class Vocabulary
         return _itos[id];
     }
 
-    /// <summary>Ids for already tokenized text (fastai's tokenizer is not reproduced).</summary>
+    /// <summary>Ids for already tokenized text (fastai's tokenizer is not reproduced); unknown tokens get <see cref="UnknownId"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="tokens"/> or one of them is null.</exception>
     public int[] Encode(IReadOnlyList<string> tokens)
     {
         ArgumentNullException.ThrowIfNull(tokens);

@@ -109,6 +109,8 @@ public sealed class TensorInfo
     /// Copies the tensor into <paramref name="destination"/> (exactly <see cref="ByteCount"/> bytes) as contiguous
     /// little-endian elements, gathering strides and swapping bytes from a big-endian storage.
     /// </summary>
+    /// <param name="destination">Exactly <see cref="ByteCount"/> bytes.</param>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is not <see cref="ByteCount"/> bytes long.</exception>
     public void CopyTo(Span<byte> destination)
     {
         if (destination.Length != ByteCount)
@@ -147,6 +149,9 @@ public sealed class TensorInfo
     }
 
     /// <summary>Fills <paramref name="destination"/> with the values as float32, row-major.</summary>
+    /// <param name="destination">Exactly <see cref="ElementCount"/> floats.</param>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is not <see cref="ElementCount"/> floats long.</exception>
+    /// <exception cref="PlatformNotSupportedException">A big-endian host.</exception>
     public void ReadFloat32(Span<float> destination)
     {
         if (destination.Length != ElementCount) throw new ArgumentException($"destination holds {destination.Length} floats, the tensor {ElementCount}");

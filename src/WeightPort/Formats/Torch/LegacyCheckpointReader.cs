@@ -15,8 +15,7 @@ internal static class LegacyCheckpointReader
     /// <summary>The magic number pickle exactly as torch writes it: PROTO 2, LONG1 10 bytes 0x1950a86a20f9469cfc6c, STOP.</summary>
     public static ReadOnlySpan<byte> MagicPickle => [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e];
 
-    // The LONG1 operand of MagicPickle (little-endian). Built from the bytes rather than parsed from hex: the hex parser
-    // is JIT-compiled on first use, a millisecond of every start.
+    // The LONG1 operand of MagicPickle (little-endian), taken from those bytes so the number is written down once.
     private static readonly System.Numerics.BigInteger MagicNumber = new(MagicPickle[4..14], isUnsigned: true);
     private const int ProtocolVersion = 1001;
 
