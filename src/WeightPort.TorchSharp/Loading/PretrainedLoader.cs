@@ -19,10 +19,10 @@ internal static class PretrainedLoader
         var model = new AwdLstmLanguageModel(arch, options.Dropouts ?? AwdLstmDropouts.LanguageModel, d.Tied, d.DecoderBias, options.DType, initialize: false);
         try
         {
-            // A tied decoder without a bias is written with decoder.weight (else nothing would say there is a decoder).
-            bool tiedCopy = d.Tied && checkpoint.Tensors.Any(t => t.Name == "decoder.weight");
-            Fill(checkpoint, model.state_dict(), options.Vocabulary, ignore: name => tiedCopy && name == "decoder.weight");
-            if (tiedCopy) CheckTiedCopy(checkpoint, model, options.Vocabulary);
+            // A tied decoder without a bias is written with decoder.weight (else nothing would say there is a decoder);
+            // the module registers the embedding under that name too, so both names fill one tensor.
+            if (d.Tied && checkpoint.Tensors.Any(t => t.Name == "decoder.weight")) CheckTiedCopy(checkpoint);
+            Fill(checkpoint, model.state_dict(), options.Vocabulary, ignore: static _ => false);
             return Place(model, options);
         }
         catch
@@ -81,13 +81,13 @@ internal static class PretrainedLoader
         }
     }
 
-    private static void CheckTiedCopy(CoreCheckpoint checkpoint, AwdLstmLanguageModel model, VocabularyMatch? vocabulary)
+    private static void CheckTiedCopy(CoreCheckpoint checkpoint)
     {
-        var source = checkpoint.Tensors.First(t => t.Name == "decoder.weight");
-        using var copy = Read(source);
-        using var expected = vocabulary is null ? copy.alias() : Remap(copy, vocabulary.SourceRows());
-        var embedding = model.Encoder.Embedding.weight!;
-        if (!expected.shape.SequenceEqual(embedding.shape) || !expected.eq(embedding).all().item<bool>())
+        var decoder = checkpoint.Tensors.First(t => t.Name == "decoder.weight");
+        var embedding = checkpoint.Tensors.First(t => t.Name == "encoder.weight");
+        using var a = Read(decoder);
+        using var b = Read(embedding);
+        if (!a.shape.SequenceEqual(b.shape) || !a.bytes.SequenceEqual(b.bytes))
             throw checkpoint.Refuse("decoder.weight is listed for a tied decoder but differs from encoder.weight", "decoder.weight");
     }
 

@@ -112,7 +112,7 @@ public sealed class AwdLstmEncoder : nn.Module<Tensor, Tensor>
         return x.MoveToOuterDisposeScope();
     }
 
-    private static bool SameKind(Tensor state, Tensor x) => state.dtype == x.dtype && state.device == x.device;
+    private static bool SameKind(Tensor state, Tensor x) => state.dtype == x.dtype && state.device_type == x.device_type && state.device_index == x.device_index;
 
     private void ChangeBatchSize(long bs)
     {

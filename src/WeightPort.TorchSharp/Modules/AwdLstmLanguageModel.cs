@@ -87,7 +87,8 @@ public sealed class AwdLstmLanguageModel : nn.Module<Tensor, Tensor>
     {
         var groups = new List<IReadOnlyList<Parameter>>();
         foreach (var layer in _encoder.Layers) groups.Add([.. layer.parameters()]);
-        groups.Add([.. _encoder.Embedding.parameters(), .. _decoder.parameters()]);
+        // A tied decoder may list the embedding's weight again: each tensor belongs to one group once.
+        groups.Add([.. _encoder.Embedding.parameters().Concat(_decoder.parameters()).DistinctBy(p => p.Handle)]);
         return new LayerGroups(groups);
     }
 

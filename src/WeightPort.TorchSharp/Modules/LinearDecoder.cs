@@ -8,7 +8,9 @@ namespace WeightPort.TorchSharp.Modules;
 /// <summary>
 /// fastai's <c>LinearDecoder</c>: <see cref="RNNDropout"/>(output_p), then a linear layer to the vocabulary. A tied
 /// decoder uses the embedding's weight and registers only <c>bias</c>, so the tied matrix appears once in the state
-/// dict (as <c>encoder.weight</c>); an untied one registers <c>weight</c> too.
+/// dict (as <c>encoder.weight</c>); an untied one registers <c>weight</c> too. A tied decoder without a bias
+/// registers the embedding's weight as <c>weight</c> as well, as WeightPort's canonical files list it (else nothing
+/// in a state dict would show that the model has a decoder); it stays one tensor.
 /// </summary>
 public sealed class LinearDecoder : nn.Module<Tensor, Tensor>
 {
@@ -31,6 +33,10 @@ public sealed class LinearDecoder : nn.Module<Tensor, Tensor>
             }
             register_parameter("weight", new Parameter(w));
         }
+        else if (!bias)
+        {
+            register_parameter("weight", tiedTo.weight!);
+        }
         if (bias) register_parameter("bias", new Parameter(zeros(vocabSize, dtype)));
     }
 
@@ -52,6 +58,13 @@ public sealed class LinearDecoder : nn.Module<Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(input);
         using var dropped = _outputDp.forward(input);
         return F.linear(dropped, Weight, get_parameter("bias"));
+    }
+
+    /// <summary>Re-ties a registered tied weight after a device or dtype move, which converts each module's parameters on its own.</summary>
+    protected override void _toEpilog(ScalarType? dtype, Device? device, bool non_blocking)
+    {
+        base._toEpilog(dtype, device, non_blocking);
+        if (_tiedTo is not null && get_parameter("weight") is not null) ConditionallyRegisterParameter("weight", _tiedTo.weight!);
     }
 
     /// <summary>
