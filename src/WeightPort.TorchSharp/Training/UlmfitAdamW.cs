@@ -69,7 +69,8 @@ public sealed class UlmfitAdamW : IDisposable
             foreach (var p in _groups.Groups[gi])
             {
                 if (!p.requires_grad || p.grad is not { } grad) continue;
-                if (!_state.TryGetValue(p, out var s)) s = (zeros_like(p), zeros_like(p), 0);
+                // Moments outlive the caller's dispose scope.
+                if (!_state.TryGetValue(p, out var s)) s = (zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope(), 0);
                 s.Step++;
                 if (WeightDecay != 0 && p.dim() >= 2) p.mul_(1 - lr * WeightDecay);
                 s.Avg.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
