@@ -25,7 +25,7 @@ public sealed class WeightDroppedLstm : nn.Module<Tensor, (Tensor H, Tensor C)?,
     /// <param name="dtype">Parameter type.</param>
     /// <param name="initialize">False leaves the parameters uninitialised (they are about to be loaded).</param>
     public WeightDroppedLstm(long inputSize, long hiddenSize, bool bidirectional, double weightP, ScalarType dtype = ScalarType.Float32, bool initialize = true)
-        : base(nameof(WeightDroppedLstm))
+        : base(Checked())
     {
         if (weightP is < 0 or >= 1 || double.IsNaN(weightP)) throw new ArgumentOutOfRangeException(nameof(weightP), weightP, "weight_p must be in [0, 1)");
         InputSize = inputSize;
@@ -55,6 +55,12 @@ public sealed class WeightDroppedLstm : nn.Module<Tensor, (Tensor H, Tensor C)?,
 
     /// <summary>Input width.</summary>
     public long InputSize { get; }
+
+    private static string Checked()
+    {
+        Native.TorchSharpRuntime.EnsureAvailable();
+        return nameof(WeightDroppedLstm);
+    }
     /// <summary>Hidden width per direction.</summary>
     public long HiddenSize { get; }
     /// <summary>Two directions.</summary>
