@@ -61,7 +61,7 @@ public sealed class UlmfitWorkflowTests(UlmfitFixture fixture, ITestOutputHelper
         var (code, stdout, stderr) = Processes.WeightPort("convert", saved, "--format", "pth", "-o", clean, "--force");
         Assert.True(code == 0, stdout + stderr);
         // The weights come back bit for bit under fastai v2's names.
-        var back = Loading.CoreCheckpoint.ReadAllTensors(clean).ToDictionary(t => t.Name);
+        var back = WeightPort.TorchSharp.Loading.CoreCheckpoint.ReadAllTensors(clean).ToDictionary(t => t.Name);
         foreach (var (name, t) in lm.state_dict())
         {
             string v2 = FastaiV2Name(name);
