@@ -10,7 +10,9 @@ if (args.Length != 1)
     Console.Error.WriteLine("usage: WeightPort.TorchSharp.Bench CHECKPOINT");
     return 2;
 }
-// Start-up that both sides pay before the load: the native libraries, one tensor op.
+// Start-up that both sides pay before the load: the native libraries, one tensor op. EnsureAvailable first, so
+// that a native library that cannot load is explained rather than reported by TorchSharp's initializer.
+WeightPort.TorchSharp.Native.TorchSharpRuntime.EnsureAvailable();
 using (var warm = ones(1)) warm.sum().Dispose();
 GC.Collect();
 long baseline = Status("VmRSS");

@@ -22,9 +22,9 @@ public sealed class LinBnDrop : nn.Module<Tensor, Tensor>
         if (dtype != ScalarType.Float32)
         {
             foreach (var name in new[] { "weight", "bias" })
-                _bn.register_parameter(name, new Parameter(_bn.get_parameter(name)!.to_type(dtype).detach()));
+                _bn.register_parameter(name, Parameters.Own(new Parameter(Parameters.Own(_bn.get_parameter(name)!.to_type(dtype).detach()))));
             foreach (var name in new[] { "running_mean", "running_var" })
-                _bn.register_buffer(name, _bn.get_buffer(name)!.to_type(dtype));
+                _bn.register_buffer(name, Parameters.Own(_bn.get_buffer(name)!.to_type(dtype)));
         }
         using (no_grad())
         {

@@ -25,19 +25,13 @@ public sealed class LinearDecoder : nn.Module<Tensor, Tensor>
         register_module("output_dp", _outputDp);
         if (tiedTo is null)
         {
-            var w = empty([vocabSize, inputSize], dtype);
-            if (initialize)
-            {
-                using var _ = no_grad();
-                w.uniform_(-0.1, 0.1);
-            }
-            register_parameter("weight", new Parameter(w));
+            register_parameter("weight", Parameters.Create([vocabSize, inputSize], dtype, initialize ? w => w.uniform_(-0.1, 0.1) : null));
         }
         else if (!bias)
         {
             register_parameter("weight", tiedTo.weight!);
         }
-        if (bias) register_parameter("bias", new Parameter(zeros(vocabSize, dtype)));
+        if (bias) register_parameter("bias", Parameters.Create([vocabSize], dtype, b => b.zero_()));
     }
 
     /// <summary>True when the weight is the embedding's.</summary>

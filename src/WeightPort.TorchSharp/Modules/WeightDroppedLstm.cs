@@ -34,16 +34,8 @@ public sealed class WeightDroppedLstm : nn.Module<Tensor, (Tensor H, Tensor C)?,
         WeightP = weightP;
         _suffixes = bidirectional ? ["", "_reverse"] : [""];
         double bound = 1 / Math.Sqrt(hiddenSize);
-        Parameter Make(params long[] shape)
-        {
-            var t = empty(shape, dtype);
-            if (initialize)
-            {
-                using var _ = no_grad();
-                t.uniform_(-bound, bound);
-            }
-            return new Parameter(t);
-        }
+        Parameter Make(params long[] shape) =>
+            Parameters.Create(shape, dtype, initialize ? t => t.uniform_(-bound, bound) : null);
         foreach (var s in _suffixes)
         {
             register_parameter("weight_ih_l0" + s, Make(4 * hiddenSize, inputSize));
