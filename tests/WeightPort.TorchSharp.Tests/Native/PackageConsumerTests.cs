@@ -66,6 +66,8 @@ public sealed class PackageConsumerTests
             {
                 string dir = Path.Combine(cache, id, version);
                 if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+                string idDir = Path.Combine(cache, id);
+                if (Directory.Exists(idDir) && !Directory.EnumerateFileSystemEntries(idDir).Any()) Directory.Delete(idDir);
             }
         }
     }
