@@ -14,7 +14,7 @@ internal sealed class ConvertReport(FastaiCheckpoint checkpoint, ConversionPlan 
         o.WriteLine(displayPath);
         o.WriteLine($"  format:  {InspectCommand.FormatName(c.Format)}, {Format.Bytes(new FileInfo(c.Path).Length)}, {c.Tensors.Count} tensors");
         o.WriteLine($"  layout:  {plan.Layout.Id()}{(checkpoint.IsWrapped ? " (inside {'model': …}; 'opt' ignored)" : "")}");
-        if (plan.Config is { } cfg) o.WriteLine($"  config:  {Describe(cfg)}");
+        if (plan.Config is { } cfg) o.WriteLine($"  config:  {Describe(cfg with { DType = plan.Options.TargetDType ?? cfg.DType })}");
         o.WriteLine();
         o.WriteLine("decisions:");
         foreach (var d in plan.Decisions)
@@ -76,7 +76,7 @@ internal sealed class ConvertReport(FastaiCheckpoint checkpoint, ConversionPlan 
                 w.WriteStartArray("head_sizes");
                 foreach (var h in cfg.HeadSizes) w.WriteNumberValue(h);
                 w.WriteEndArray();
-                w.WriteString("dtype", cfg.DType.TorchName());
+                w.WriteString("dtype", (plan.Options.TargetDType ?? cfg.DType).TorchName());
                 w.WriteEndObject();
             }
             w.WriteStartArray("decisions");

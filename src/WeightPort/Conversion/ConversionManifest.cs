@@ -45,7 +45,7 @@ internal sealed record ConversionManifest
             Source = source,
             Layout = plan.Layout.Id(),
             Config = c is null ? null : new ManifestConfig(c.Model.VocabSize, c.Model.EmbSize, c.Model.HiddenSize, c.Model.Layers,
-                c.Model.Bidirectional, c.Model.PadToken, c.HasDecoder, c.Tied, c.DecoderBias, [.. c.HeadSizes], c.HeadLinearBias, c.DType.TorchName()),
+                c.Model.Bidirectional, c.Model.PadToken, c.HasDecoder, c.Tied, c.DecoderBias, [.. c.HeadSizes], c.HeadLinearBias, (plan.Options.TargetDType ?? c.DType).TorchName()),
             Mappings = [.. plan.Tensors.Select(t => new ManifestMapping(t.SourcePath, t.TargetName, t.Source.DType.TorchName(), t.OutputDType.TorchName(), [.. t.Shape], t.CastLossless))],
             Drops = [.. plan.Dropped.Select(d => new ManifestDrop(d.SourcePath, d.Reason))],
             Decisions = [.. plan.Decisions.Select(d => new ManifestDecision(d.Kind.ToString(), [.. d.Keys], d.Verdict.ToString(), d.Severity.ToString(), d.Details))],

@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace WeightPort.Fastai;
 
 /// <summary>Stable text identifiers of <see cref="FastaiLayout"/> values (CLI <c>--layout</c>, manifests, reports).</summary>
-internal static class FastaiLayouts
+public static class FastaiLayouts
 {
     private static readonly (FastaiLayout Layout, string Id)[] Ids =
     [
@@ -24,6 +24,7 @@ internal static class FastaiLayouts
     public static IReadOnlyList<string> AllIds { get; } = [.. Ids.Select(i => i.Id)];
 
     /// <summary>The identifier of <paramref name="layout"/>, e.g. <c>v1-lm</c>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="layout"/> is not a defined value.</exception>
     public static string Id(this FastaiLayout layout)
     {
         foreach (var (l, id) in Ids) if (l == layout) return id;
