@@ -53,10 +53,7 @@ internal sealed record ConversionManifest
     }
 
     /// <summary>Indented JSON with snake_case names.</summary>
-    public string ToJson() => ManifestJsonWriter.Write(this);
-
-    /// <summary>The same JSON through the serializer: what <see cref="ToJson"/> is tested against.</summary>
-    internal string ToJsonWithSerializer() => JsonSerializer.Serialize(this, ManifestJsonContext.Default.ConversionManifest);
+    public string ToJson() => JsonSerializer.Serialize(this, ManifestJsonContext.Default.ConversionManifest);
 
     /// <summary>Parses <see cref="ToJson"/>'s output.</summary>
     /// <exception cref="JsonException">Not a manifest.</exception>
