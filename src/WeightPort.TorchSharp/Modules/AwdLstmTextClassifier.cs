@@ -115,14 +115,15 @@ public sealed class AwdLstmTextClassifier : nn.Module<Tensor, Tensor>
     {
         // nn.Linear's own initialisation, and fastai's BatchNorm (weight 1, bias 1e-3, fresh statistics).
         using var _ = no_grad();
+        using Scalar one = 1.0.ToScalar(), small = 1e-3.ToScalar();
         foreach (var block in _head.Blocks)
         {
             var w = block.Linear.weight!;
             double bound = 1 / Math.Sqrt(w.shape[1]);
             nn.init.kaiming_uniform_(w, Math.Sqrt(5));
             block.Linear.bias?.uniform_(-bound, bound);
-            block.BatchNorm.weight!.fill_(1.0);
-            block.BatchNorm.bias!.fill_(1e-3);
+            block.BatchNorm.weight!.fill_(one);
+            block.BatchNorm.bias!.fill_(small);
             block.BatchNorm.reset_running_stats();
         }
     }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace WeightPort.TorchSharp.Modules;
@@ -14,6 +15,7 @@ public static class DropoutMask
     {
         ArgumentNullException.ThrowIfNull(like);
         if (p is < 0 or >= 1 || double.IsNaN(p)) throw new ArgumentOutOfRangeException(nameof(p), p, "a dropout probability must be in [0, 1)");
-        return like.new_empty(size).bernoulli_(1 - p).div_(1 - p);
+        using Scalar keep = (1 - p).ToScalar();
+        return like.new_empty(size).bernoulli_(1 - p).div_(keep);
     }
 }

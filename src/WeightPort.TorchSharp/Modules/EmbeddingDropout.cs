@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -44,7 +45,8 @@ public sealed class EmbeddingDropout : nn.Module<Tensor, Tensor>
         var shape = input.shape.Append(weight.shape[1]).ToArray();
         var looked = flat.view(shape);
         // F.embedding(padding_idx=pad) gives the pad row no gradient; positions holding the pad token pass values only.
-        var isPad = input.eq(_padToken).unsqueeze(-1);
+        using Scalar pad = _padToken.ToScalar();
+        var isPad = input.eq(pad).unsqueeze(-1);
         return where(isPad, looked.detach(), looked).MoveToOuterDisposeScope();
     }
 

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -28,8 +29,9 @@ public sealed class LinBnDrop : nn.Module<Tensor, Tensor>
         using (no_grad())
         {
             // fastai's BatchNorm(): weight 1, bias 1e-3.
-            _bn.weight!.fill_(1.0);
-            _bn.bias!.fill_(1e-3);
+            using Scalar one = 1.0.ToScalar(), small = 1e-3.ToScalar();
+            _bn.weight!.fill_(one);
+            _bn.bias!.fill_(small);
         }
         _drop = nn.Dropout(p);
         _linear = nn.Linear(inputSize, outputSize, hasBias: linearBias, dtype: dtype);

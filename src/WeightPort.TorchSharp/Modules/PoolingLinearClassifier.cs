@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace WeightPort.TorchSharp.Modules;
@@ -52,13 +53,16 @@ public sealed class PoolingLinearClassifier : nn.Module<Tensor, Tensor, Tensor>
     public static Tensor PoolV2(Tensor output, Tensor mask, long bptt)
     {
         using var scope = NewDisposeScope();
+        // Every number is a Scalar held until the call returns (see Scalars).
+        using Scalar zero = 0.ToScalar(), minusInfinity = double.NegativeInfinity.ToScalar();
+        using Scalar width = output.shape[1].ToScalar(), lastColumn = (output.shape[1] - 1).ToScalar(), batch = output.shape[0].ToScalar();
         var m3 = mask.unsqueeze(-1);
-        var lens = output.shape[1] - mask.to_type(ScalarType.Int64).sum(1);
+        var lens = mask.to_type(ScalarType.Int64).sum(1).neg().add(width, Scalars.One);
         var lastLens = mask.narrow(1, Math.Max(0, mask.shape[1] - bptt), Math.Min(bptt, mask.shape[1])).to_type(ScalarType.Int64).sum(1);
-        var avg = output.masked_fill(m3, 0).sum(1).div(lens.to_type(output.dtype).unsqueeze(1));
-        var max = output.masked_fill(m3, double.NegativeInfinity).max(1).values;
-        var rows = arange(output.shape[0], device: output.device);
-        var lastIndex = output.shape[1] - lastLens - 1;
+        var avg = output.masked_fill(m3, zero).sum(1).div(lens.to_type(output.dtype).unsqueeze(1));
+        var max = output.masked_fill(m3, minusInfinity).max(1).values;
+        var rows = arange(batch, device: output.device);
+        var lastIndex = lastLens.neg().add(lastColumn, Scalars.One);
         var last = output.index(rows, lastIndex);
         return cat([last, max, avg], 1).MoveToOuterDisposeScope();
     }
@@ -67,12 +71,14 @@ public sealed class PoolingLinearClassifier : nn.Module<Tensor, Tensor, Tensor>
     public static Tensor PoolV1(Tensor output, Tensor mask)
     {
         using var scope = NewDisposeScope();
-        var m3 = mask.unsqueeze(-1);
         long length = output.shape[1];
-        var avg = output.masked_fill(m3, 0).mean([1]);
+        using Scalar zero = 0.ToScalar(), minusInfinity = double.NegativeInfinity.ToScalar(), lengthScalar = length.ToScalar();
+        var m3 = mask.unsqueeze(-1);
+        var avg = output.masked_fill(m3, zero).mean([1]);
         var pads = mask.to_type(avg.dtype).sum(1);
-        avg = avg * (length / (length - pads)).unsqueeze(1);
-        var max = output.masked_fill(m3, double.NegativeInfinity).max(1).values;
+        // avg · length / (length − pads)
+        avg = avg * pads.neg().add(lengthScalar, Scalars.One).reciprocal().mul(lengthScalar).unsqueeze(1);
+        var max = output.masked_fill(m3, minusInfinity).max(1).values;
         var last = output.select(1, length - 1);
         return cat([last, max, avg], 1).MoveToOuterDisposeScope();
     }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace WeightPort.TorchSharp.Modules;
@@ -38,7 +39,8 @@ public sealed class SentenceEncoder
         long pad = Encoder.Architecture.PadToken;
         Encoder.ResetState();
         using var scope = NewDisposeScope();
-        var mask = input.eq(pad);
+        using Scalar padScalar = pad.ToScalar();
+        var mask = input.eq(padScalar);
         var outs = new List<Tensor>();
         var masks = new List<Tensor>();
         for (long i = 0; i < sl; i += Bptt)
@@ -50,7 +52,7 @@ public sealed class SentenceEncoder
             if (Semantics == ClassifierSemantics.FastaiV2)
             {
                 // v2 runs only the rows whose chunk starts with a real token: batches sorted by decreasing length.
-                long realBs = input.select(1, i).ne(pad).sum().item<long>();
+                long realBs = input.select(1, i).ne(padScalar).sum().item<long>();
                 if (realBs == 0)
                 {
                     o = zeros(bs, len, Encoder.Architecture.EmbSize, dtype: Encoder.Embedding.weight!.dtype, device: input.device);

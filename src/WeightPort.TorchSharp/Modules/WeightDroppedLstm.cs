@@ -101,13 +101,13 @@ public sealed class WeightDroppedLstm : nn.Module<Tensor, (Tensor H, Tensor C)?,
         for (long i = 0; i < sl; i++)
         {
             long t = reverse ? sl - 1 - i : i;
-            var gates = F.linear(h, whh, bhh) + inputGates.select(1, t);
+            var gates = F.linear(h, whh, bhh).add(inputGates.select(1, t), Scalars.One);
             var chunks = gates.chunk(4, 1);
             var ingate = chunks[0].sigmoid();
             var forgetgate = chunks[1].sigmoid();
             var cellgate = chunks[2].tanh();
             var outgate = chunks[3].sigmoid();
-            c = forgetgate * c + ingate * cellgate;
+            c = (forgetgate * c).add(ingate * cellgate, Scalars.One);
             h = outgate * c.tanh();
             steps[t] = h;
         }

@@ -1,4 +1,6 @@
+using TorchSharp;
 using TorchSharp.Modules;
+using WeightPort.TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace WeightPort.TorchSharp.Training;
@@ -72,13 +74,15 @@ public sealed class UlmfitAdamW : IDisposable
                 // Moments outlive the caller's dispose scope.
                 if (!_state.TryGetValue(p, out var s)) s = (zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope(), 0);
                 s.Step++;
-                if (WeightDecay != 0 && p.dim() >= 2) p.mul_(1 - lr * WeightDecay);
-                s.Avg.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
-                s.Sq.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
-                double debias1 = 1 - Math.Pow(Beta1, s.Step);
-                double debias2 = 1 - Math.Pow(Beta2, s.Step);
-                using var denom = s.Sq.div(debias2).sqrt_().add_(Eps);
-                p.addcdiv_(s.Avg, denom, value: -lr / debias1);
+                // Every number is a Scalar held until the call returns (see Modules/Scalars).
+                using Scalar decay = (1 - lr * WeightDecay).ToScalar(), beta1 = Beta1.ToScalar(), beta2 = Beta2.ToScalar();
+                using Scalar oneMinusBeta1 = (1 - Beta1).ToScalar(), oneMinusBeta2 = (1 - Beta2).ToScalar(), eps = Eps.ToScalar();
+                using Scalar debias2 = (1 - Math.Pow(Beta2, s.Step)).ToScalar(), step = (-lr / (1 - Math.Pow(Beta1, s.Step))).ToScalar();
+                if (WeightDecay != 0 && p.dim() >= 2) p.mul_(decay);
+                s.Avg.mul_(beta1).add_(grad, oneMinusBeta1);
+                s.Sq.mul_(beta2).addcmul_(grad, grad, oneMinusBeta2);
+                using var denom = s.Sq.div(debias2).sqrt_().add_(eps, Scalars.One);
+                p.addcdiv_(s.Avg, denom, step);
                 _state[p] = s;
             }
         }
