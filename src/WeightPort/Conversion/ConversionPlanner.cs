@@ -22,6 +22,11 @@ internal static class ConversionPlanner
             PassthroughContent p => (p.Tensors.Select(t => new Output(t.Key, t, null, 0)).ToList(), new List<DroppedTensor>()),
             _ => throw new InvalidOperationException("unknown checkpoint content"),
         };
+        foreach (var t in checkpoint.Content.Ignored)
+        {
+            string subtree = checkpoint.Options.IgnoredSubtrees.First(s => t.Path == s || t.Path.StartsWith(s + ".", StringComparison.Ordinal));
+            dropped.Add(new DroppedTensor(t.Path, DecisionMessages.IgnoredTensorDropped(subtree)));
+        }
         var planned = Cast(outputs, options, decisions, checkpoint.Checkpoint.Path);
         if (options.Vocabulary is { } itos) decisions.Add(checkpoint.CheckVocabulary(itos));
         return new ConversionPlan(checkpoint.Checkpoint.Path, checkpoint.Layout, checkpoint.Config, planned, dropped, decisions, options, checkpoint.Checkpoint.Tensors.Count);

@@ -31,6 +31,7 @@ public sealed class FuzzRegressionTests
         ["safetensors"] = (b, _) => SafetensorsReader.Read(new MemoryByteSource(b), "regression"),
         ["torchsharp"] = (b, _) => TorchSharpReader.Read(new MemoryByteSource(b), "regression"),
         ["sniff"] = (b, o) => CheckpointReader.Read(new MemoryByteSource(b), "regression", o),
+        ["scan"] = (b, _) => { CheckpointScanner.Scan(new MemoryByteSource(b), "regression"); return null; },
     };
 
     public static TheoryData<string, string, bool> Cases()
@@ -47,6 +48,18 @@ public sealed class FuzzRegressionTests
     public void RegressionFolder_Always_HoldsTheFoundInputs()
     {
         Assert.True(Directory.EnumerateFiles(Folder).Count() >= 5, $"the fuzz regression inputs are missing from '{Folder}'");
+    }
+
+    /// <summary>What the scanner inputs were added for: it reads what readers refuse, and must not step outside the file doing so.</summary>
+    [Theory]
+    [InlineData("scanner-local-record-past-end.pt")]
+    [InlineData("scanner-stored-size-mismatch.pt")]
+    public void ScannerRegressionInput_ScansToTheEnd(string file)
+    {
+        byte[] bytes = File.ReadAllBytes(Path.Combine(Folder, file));
+        var scan = CheckpointScanner.Scan(new MemoryByteSource(bytes), file);
+        Assert.Equal("PyTorch zip", scan.Container);
+        Assert.NotEmpty(scan.Problems);
     }
 
     [Theory]
