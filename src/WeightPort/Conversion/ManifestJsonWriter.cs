@@ -83,6 +83,12 @@ internal static class ManifestJsonWriter
                 w.WriteNumber("entries", v.Entries);
                 w.WriteString("sha256", v.Sha256);
             });
+            Object(w, "stale_vocabulary", manifest.StaleVocabulary, v =>
+            {
+                w.WriteString("path", v.Path);
+                w.WriteString("sha256", v.Sha256);
+                w.WriteString("reason", v.Reason);
+            });
             w.WriteEndObject();
         }
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
