@@ -963,7 +963,8 @@ CORPUS = [
 # --------------------------------------------------------------------------------------------------------------
 # Manifest and checks
 # --------------------------------------------------------------------------------------------------------------
-# WeightPort's allowlist (src/WeightPort/Pickle/PickleAllowlist.cs when this was written), to mark the findings
+# WeightPort's allowlist (src/WeightPort/Formats/Pickle/PickleAllowlist.cs; the legacy tensor classes such as
+# torch.FloatTensor, which the tar format names in its tensor headers, are allowlisted like the storage classes), to mark the findings
 # that `weightport inspect --scan` does not report because they are allowed, and the structural globals that any
 # torch.save file has (not part of a payload).
 WP_ALLOWED = {
@@ -972,7 +973,7 @@ WP_ALLOWED = {
     "torch._tensor._rebuild_from_type_v2", "torch.Size", "torch.device", "torch.Tensor", "torch.nn.parameter.Parameter",
     "torch.UntypedStorage", "torch.storage.UntypedStorage", "_codecs.encode", "builtins.set", "builtins.frozenset",
     "builtins.bytearray", "builtins.bytes", "builtins.complex",
-} | {f"{m}.{c}Storage" for m in ("torch", "torch.cuda") for c in (
+} | {f"{m}.{c}{kind}" for m in ("torch", "torch.cuda") for kind in ("Storage", "Tensor") for c in (
     "Float", "Double", "Half", "BFloat16", "Char", "Short", "Int", "Long", "Byte", "Bool", "ComplexFloat", "ComplexDouble")}
 STRUCTURAL = {"collections.OrderedDict", "torch._utils._rebuild_tensor_v2", "torch.FloatStorage", "torch.FloatTensor"}
 

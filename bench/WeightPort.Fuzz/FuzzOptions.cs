@@ -112,7 +112,7 @@ public sealed class FuzzOptions
           --quick               fixed seed, 100,000 inputs per reader (the default; CI)
           --long                1,000,000 inputs per reader (seed 1 unless --seed)
           --inputs N --seed S   explicit size and seed
-          --readers a,b         pickle, zip, legacy, tar, safetensors, torchsharp, sniff (default: all)
+          --readers a,b         pickle, zip, legacy, tar, safetensors, torchsharp, sniff, scan (default: all)
           --workers N           worker processes (default: cores)
           --timeout-ms N        per-input time limit (10000)   --alloc-cap-mb N  per-input allocation ceiling (512)
           --out DIR             failures and state files (artifacts/fuzz)   --json  summary as JSON

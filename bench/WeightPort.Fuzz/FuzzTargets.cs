@@ -8,8 +8,8 @@ using WeightPort.IO;
 namespace WeightPort.Fuzz;
 
 /// <summary>
-/// The readers: the public entry points, and the internal zip, legacy and tar readers (the library grants this project
-/// InternalsVisibleTo), each called directly so the oracle sees exactly the exception a caller would.
+/// The readers: the public entry points, the internal zip, legacy and tar readers and the scanner (the library grants
+/// this project InternalsVisibleTo), each called directly so the oracle sees exactly the exception a caller would.
 /// </summary>
 public static class FuzzTargets
 {
@@ -37,6 +37,12 @@ public static class FuzzTargets
             new(4, "safetensors", [SeedKind.Safetensors], (b, _) => SafetensorsReader.Read(Source(b), "fuzz.safetensors")),
             new(5, "torchsharp", [SeedKind.TorchSharp], (b, _) => TorchSharpReader.Read(Source(b), "fuzz.dat")),
             new(6, "sniff", Enum.GetValues<SeedKind>(), (b, r) => CheckpointReader.Read(Source(b), "fuzz.bin", Options(r))),
+            // The scanner reads what the readers refuse (duplicate records, broken stacks), so it gets inputs of its own.
+            new(7, "scan", Enum.GetValues<SeedKind>(), (b, _) =>
+            {
+                CheckpointScanner.Scan(Source(b), "fuzz.bin");
+                return null;
+            }),
         ];
     }
 

@@ -43,7 +43,7 @@ internal sealed class ConvertReport(FastaiCheckpoint checkpoint, ConversionPlan 
         o.WriteLine($"wrote {result.Target.OutputPath} ({target.Format.Id()})");
         o.WriteLine($"      {result.Target.ManifestPath}");
         if (result.VocabularyWritten) o.WriteLine($"      {result.Target.VocabularyPath}");
-        if (result.StaleVocabularyRemoved) o.WriteLine($"removed {result.Target.VocabularyPath}: it came from the conversion these weights replaced (no --vocab this time)");
+        if (result.StaleVocabularyPath is { } stale) o.WriteLine(StaleVocabularyNotice(stale));
         o.WriteLine();
         var sum = new TextTable("", "keys", "bytes").AlignRight(1, 2);
         sum.Add("in", Format.Count(result.InputKeys), Format.Count(result.InputBytes));
@@ -123,7 +123,13 @@ internal sealed class ConvertReport(FastaiCheckpoint checkpoint, ConversionPlan 
             {
                 w.WriteString("manifest", result.Target.ManifestPath);
                 if (result.VocabularyWritten) w.WriteString("vocabulary", result.Target.VocabularyPath);
-                if (result.StaleVocabularyRemoved) w.WriteString("removed_stale_vocabulary", result.Target.VocabularyPath);
+                if (result.StaleVocabularyPath is { } stale)
+                {
+                    w.WriteString("stale_vocabulary", stale);
+                    w.WriteStartArray("notices");
+                    w.WriteStringValue(StaleVocabularyNotice(stale));
+                    w.WriteEndArray();
+                }
                 w.WriteStartObject("totals");
                 w.WriteNumber("input_keys", result.InputKeys);
                 w.WriteNumber("input_bytes", result.InputBytes);
@@ -135,6 +141,11 @@ internal sealed class ConvertReport(FastaiCheckpoint checkpoint, ConversionPlan 
             w.WriteEndObject();
         });
     }
+
+    // Said in both output modes: a file the user did not name is never deleted, but it no longer matches the weights.
+    internal static string StaleVocabularyNotice(string path) =>
+        $"kept {path}: an earlier conversion wrote it and it does not describe these weights (no --vocab this time); " +
+        "the manifest marks it stale. Delete it, or convert again with --vocab";
 
     internal static string Describe(FastaiModelConfig cfg)
     {
@@ -158,6 +169,7 @@ internal sealed class ConvertReport(FastaiCheckpoint checkpoint, ConversionPlan 
         DecisionKind.RecurrentCopy => "recurrent copy",
         DecisionKind.DecoderTie => "decoder",
         DecisionKind.OptimizerState => "optimizer",
+        DecisionKind.IgnoredSubtree => "ignored",
         _ => k.ToString().ToLowerInvariant(),
     };
 }

@@ -15,7 +15,7 @@ internal static class ExitCodes
     public const int UnsafeGlobalsFound = 5;
     /// <summary>The requested device (CUDA) is not available.</summary>
     public const int DeviceUnavailable = 6;
-    /// <summary>An output file exists and --force was not given, or another I/O problem.</summary>
+    /// <summary>An I/O error while reading or writing (a full disk, a permission denied).</summary>
     public const int IoError = 7;
     /// <summary>A bug: an unexpected exception.</summary>
     public const int InternalError = 70;

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace WeightPort.Cli;
 
 /// <summary>
@@ -10,17 +12,29 @@ internal static class LibraryTerms
     [
         ("FastaiOptions.AllowEmbeddingMismatch", "--allow-embedding-mismatch"),
         ("FastaiOptions.Layout", "--layout"),
+        ("FastaiOptions.IgnoredSubtrees", "--ignore"),
+        ("CheckpointReadOptions.IgnoredSubtrees", "--ignore"),
+        ("CheckpointReadOptions.ReportUnsafeGlobals", "inspect --scan"),
+        ("ConversionOptions.Vocabulary", "--vocab"),
         ("ConvertTarget.Overwrite", "--force"),
         ("VerifyOptions.ReferencePath", "--reference"),
     ];
 
-    /// <summary>Names the flag beside each library option the message mentions: "set X" becomes "use --flag (X)".</summary>
+    private static readonly (Regex Pattern, string Option, string Flag)[] Patterns =
+        [.. Flags.Select(f => (new Regex($@"add '(?<value>[^']*)' to {Regex.Escape(f.Option)}|set {Regex.Escape(f.Option)}\b|\b{Regex.Escape(f.Option)}\b(?<set> is set)?", RegexOptions.CultureInvariant), f.Option, f.Flag))];
+
+    /// <summary>
+    /// Names the flag beside each library option the message mentions: "set X" becomes "use --flag (X)", "add 'k' to X"
+    /// becomes "use --flag 'k' (X)", any other mention of X becomes "--flag (X)".
+    /// </summary>
     public static string ToFlags(string message)
     {
-        foreach (var (option, flag) in Flags)
+        foreach (var (pattern, option, flag) in Patterns)
         {
-            message = message.Replace("set " + option, $"use {flag} ({option})", StringComparison.Ordinal)
-                .Replace(option + " is set", $"{flag} ({option}) is set", StringComparison.Ordinal);
+            message = pattern.Replace(message, m =>
+                m.Groups["value"].Success ? $"use {flag} '{m.Groups["value"].Value}' ({option})"
+                : m.Value.StartsWith("set ", StringComparison.Ordinal) ? $"use {flag} ({option})"
+                : $"{flag} ({option}){m.Groups["set"].Value}");
         }
         return message;
     }

@@ -20,29 +20,28 @@ internal static class VerifyCommand
     {
         var checkpoint = new Argument<FileInfo>("checkpoint") { Description = "The original .pth or any converted file (TorchSharp, safetensors, cleaned .pth)." };
         var reference = new Option<FileInfo?>("--reference") { Description = "A reference from tools/make_reference.py: torch.save'd {tokens, logits | class_logits, last_hidden}. Without it, a converted file is checked against its source (from its manifest)." };
-        var device = new Option<string>("--device") { Description = "auto (CUDA when a GPU is present, else CPU), cpu or cuda.", DefaultValueFactory = _ => "auto" };
-        device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
-        var blas = new Option<string>("--blas") { Description = "CPU matrix products: auto, openblas (libopenblas.so.0) or managed (SIMD C#).", DefaultValueFactory = _ => "auto" };
-        blas.AcceptOnlyFromAmong("auto", "openblas", "managed");
-        var atol = new Option<double>("--atol") { Description = "Absolute tolerance per element.", DefaultValueFactory = _ => Tolerance.Default.Absolute };
-        var rtol = new Option<double>("--rtol") { Description = "Relative tolerance per element (times |reference|).", DefaultValueFactory = _ => Tolerance.Default.Relative };
-        var minTop1 = new Option<double>("--min-top1") { Description = "Minimum top-1 agreement of the logits, 0..1.", DefaultValueFactory = _ => Tolerance.Default.MinTop1Agreement };
+        var device = OptionRules.Choice("--device", "auto (CUDA when a GPU is present, else CPU), cpu or cuda.", "auto", ["auto", "cpu", "cuda"]);
+        var blas = OptionRules.Choice("--blas", "CPU matrix products: auto, openblas (libopenblas.so.0) or managed (SIMD C#).", "auto", ["auto", "openblas", "managed"]);
+        var atol = new Option<double>("--atol") { Description = "Absolute tolerance per element, ≥ 0.", DefaultValueFactory = _ => Tolerance.Default.Absolute }
+            .InRange(0, double.MaxValue, "a finite number ≥ 0");
+        var rtol = new Option<double>("--rtol") { Description = "Relative tolerance per element (times |reference|), ≥ 0.", DefaultValueFactory = _ => Tolerance.Default.Relative }
+            .InRange(0, double.MaxValue, "a finite number ≥ 0");
+        var minTop1 = new Option<double>("--min-top1") { Description = "Minimum top-1 agreement of the logits, as a fraction of rows from 0 to 1 (1 = every row, the default; 0.99 = 99 %).", DefaultValueFactory = _ => Tolerance.Default.MinTop1Agreement }
+            .InRange(0, 1, "a fraction of rows from 0 to 1 (1 = every row; for a percentage, divide by 100)");
         var allowMismatch = new Option<bool>("--allow-embedding-mismatch") { Description = "As for convert." };
+        var ignore = OptionRules.Ignore();
+        var verbose = new Option<bool>("--verbose") { Description = "Also say why CUDA is not used (every library and folder searched)." };
         var json = new Option<bool>("--json") { Description = "Machine-readable report." };
         var command = new Command("verify", "Run the C# model and compare with a PyTorch reference (or a converted file with its source): max abs/rel error, cosine, top-1 agreement.")
         {
-            checkpoint, reference, device, blas, atol, rtol, minTop1, allowMismatch, json,
+            checkpoint, reference, device, blas, atol, rtol, minTop1, allowMismatch, ignore, verbose, json,
         };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(checkpoint)!.FullName;
             var cpuBlas = parse.GetValue(blas) switch { "openblas" => CpuBlas.OpenBlas, "managed" => CpuBlas.Managed, _ => CpuBlas.Auto };
-            var (backend, note) = SelectBackend(parse.GetValue(device)!, cpuBlas);
-            if (backend is null)
-            {
-                context.Error.WriteLine($"error: {note}");
-                return ExitCodes.DeviceUnavailable;
-            }
+            var (backend, note, cudaReason) = SelectBackend(parse.GetValue(device)!, cpuBlas);
+            if (parse.GetValue(verbose) && cudaReason is not null && !parse.GetValue(json)) context.Error.WriteLine($"CUDA is not used: {cudaReason}");
             using (backend)
             {
                 var options = new VerifyOptions
@@ -51,7 +50,7 @@ internal static class VerifyCommand
                     Backend = backend,
                     Blas = cpuBlas,
                     Tolerance = Tolerance.Default with { Absolute = parse.GetValue(atol), Relative = parse.GetValue(rtol), MinTop1Agreement = parse.GetValue(minTop1) },
-                    Fastai = new FastaiOptions { AllowEmbeddingMismatch = parse.GetValue(allowMismatch) },
+                    Fastai = new FastaiOptions { AllowEmbeddingMismatch = parse.GetValue(allowMismatch), IgnoredSubtrees = parse.GetValue(ignore) ?? [] },
                 };
                 IReadOnlyList<VerificationReport> reports;
                 try
@@ -64,7 +63,7 @@ internal static class VerifyCommand
                     throw new UsageException(LibraryTerms.ToFlags(e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal)));
                 }
                 bool passed = reports.All(r => r.Passed);
-                if (parse.GetValue(json)) WriteJson(context.Out, reports, note, passed);
+                if (parse.GetValue(json)) WriteJson(context.Out, reports, backend is CudaBackend ? "cuda" : "cpu", cudaReason, passed);
                 else WriteText(context.Out, parse.GetValue(checkpoint)!.ToString(), reports, note, passed);
                 return passed ? ExitCodes.Ok : ExitCodes.VerificationFailed;
             }
@@ -72,12 +71,13 @@ internal static class VerifyCommand
         return command;
     }
 
-    private static (ComputeBackend? Backend, string Note) SelectBackend(string device, CpuBlas blas)
+    // The device line stays one short line; why CUDA is missing in full (every place searched) is for --verbose and JSON.
+    private static (ComputeBackend Backend, string Note, string? CudaReason) SelectBackend(string device, CpuBlas blas)
     {
-        if (device == "cpu") return (CpuBackend.Create(blas), "cpu (asked for)");
-        if (CudaBackend.TryCreate(out var cuda, out var reason)) return (cuda, "cuda");
-        if (device == "cuda") return (null, $"--device cuda, but CUDA is not available: {reason}");
-        return (CpuBackend.Create(blas), $"cpu (no CUDA: {reason})");
+        if (device == "cpu") return (CpuBackend.Create(blas), "cpu (asked for)", null);
+        if (CudaBackend.TryCreate(out var cuda, out var reason, out var summary)) return (cuda, "cuda", null);
+        if (device == "cuda") throw new DeviceUnavailableException($"--device cuda, but CUDA is not available: {reason}");
+        return (CpuBackend.Create(blas), $"cpu ({summary})", reason);
     }
 
     private static void WriteText(TextWriter o, string display, IReadOnlyList<VerificationReport> reports, string note, bool passed)
@@ -110,14 +110,15 @@ internal static class VerifyCommand
         o.WriteLine(passed ? "PASS: the C# model matches" : "FAIL: the C# model does not match");
     }
 
-    private static void WriteJson(TextWriter o, IReadOnlyList<VerificationReport> reports, string note, bool passed)
+    private static void WriteJson(TextWriter o, IReadOnlyList<VerificationReport> reports, string device, string? cudaReason, bool passed)
     {
         JsonOutput.Write(o, w =>
         {
             w.WriteStartObject();
             w.WriteString("checkpoint", reports[0].Checkpoint);
             w.WriteString("layout", reports[0].Layout.Id());
-            w.WriteString("device", note);
+            w.WriteString("device", device);
+            if (cudaReason is not null) w.WriteString("cuda_unavailable_reason", cudaReason);
             w.WriteBoolean("passed", passed);
             w.WriteStartArray("reports");
             foreach (var r in reports)

@@ -46,15 +46,17 @@ public sealed class CheckpointFormatException : IOException
     internal CheckpointFormatException WithPath(string path) =>
         FilePath is not null ? this : new CheckpointFormatException(Error, Reason, path, Offset, Key, Entry, InnerException);
 
+    // "'file.pth' in 'archive/data.pkl' at offset 1,234 (key 'w'): reason [Error]": the file, then where in it, then why,
+    // with exactly one colon before the reason whichever parts are known.
     private static string Compose(CheckpointError error, string reason, string? path, long? offset, string? key, string? entry)
     {
+        var location = new List<string>(4);
+        if (path is not null) location.Add($"'{path}'");
+        if (entry is not null) location.Add($"in '{entry}'");
+        if (offset is not null) location.Add("at offset " + offset.Value.ToString("N0", CultureInfo.InvariantCulture));
+        if (key is not null) location.Add($"(key '{key}')");
         var sb = new StringBuilder();
-        if (path is not null) sb.Append('\'').Append(path).Append("': ");
-        if (entry is not null) sb.Append("in '").Append(entry).Append("' ");
-        if (offset is not null) sb.Append("at offset ").Append(offset.Value.ToString("N0", CultureInfo.InvariantCulture)).Append(' ');
-        if (key is not null) sb.Append("(key '").Append(key).Append("') ");
-        if (sb.Length > 0 && sb[^1] == ' ') sb.Length--;
-        if (sb.Length > 0 && sb[^1] != ' ') sb.Append(": ");
+        if (location.Count > 0) sb.AppendJoin(' ', location).Append(": ");
         sb.Append(reason);
         sb.Append(" [").Append(error).Append(']');
         return sb.ToString();

@@ -72,19 +72,20 @@ internal static class CheckpointConverter
             AtomicFileWriter.Write(target.VocabularyPath, target.Overwrite, s => s.Write(json), target.Durable);
             vocabularyRecord = new ManifestVocabulary(Path.GetFullPath(target.VocabularyPath), vocabulary.Count, Convert.ToHexStringLower(SHA256.HashData(json)));
         }
+        // A vocabulary from an earlier conversion to this output does not belong to these weights, but it is not this
+        // run's to delete: the user never named it. The manifest says so, with its hash, so nothing pairs the two.
+        var stale = vocabulary is null ? StaleFile(target.VocabularyPath) : null;
         var manifest = ConversionManifest.Create(plan, sourceHash.GetAwaiter().GetResult()) with
         {
             Output = new ManifestOutput(Path.GetFullPath(target.OutputPath), target.Format.Id(), outputBytes, outputSha),
             Vocabulary = vocabularyRecord,
+            StaleVocabulary = stale,
         };
         AtomicFileWriter.Write(target.ManifestPath, target.Overwrite, s => s.Write(Encoding.UTF8.GetBytes(manifest.ToJson() + "\n")), target.Durable);
-        // A vocabulary from an earlier conversion to this output no longer belongs to these weights. It goes last, so a
-        // kill before this point leaves it beside a manifest that records no vocabulary, which says it is stale.
-        bool removedStaleVocabulary = vocabulary is null && target.Overwrite && DeleteIfExists(target.VocabularyPath);
         return new ConversionResult(plan, target, manifest, plan.SourceTensorCount, new FileInfo(plan.SourcePath).Length,
             tensors.Count, outputBytes, vocabulary is not null)
         {
-            StaleVocabularyRemoved = removedStaleVocabulary,
+            StaleVocabularyPath = stale?.Path,
         };
     }
 
@@ -162,10 +163,11 @@ internal static class CheckpointConverter
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static bool DeleteIfExists(string path)
+    private static ManifestStaleFile? StaleFile(string path)
     {
-        if (!File.Exists(path)) return false;
-        File.Delete(path);
-        return true;
+        if (!File.Exists(path)) return null;
+        var (_, sha) = FileHash.Sha256(path);
+        return new ManifestStaleFile(Path.GetFullPath(path), sha,
+            "left by an earlier conversion to this output and kept; it does not describe these weights (this conversion was given no vocabulary)");
     }
 }

@@ -31,6 +31,8 @@ internal sealed record ConversionManifest
     public ManifestOutput? Output { get; init; }
     /// <summary>The vocabulary JSON written with the weights; null when the conversion wrote none.</summary>
     public ManifestVocabulary? Vocabulary { get; init; }
+    /// <summary>A vocabulary JSON an earlier conversion left at this output's vocabulary path, kept but not these weights'; null when there is none.</summary>
+    public ManifestStaleFile? StaleVocabulary { get; init; }
 
     /// <summary>Where the manifest of the weights file <paramref name="outputPath"/> goes: beside it, <c>.manifest.json</c> appended.</summary>
     public static string PathFor(string outputPath) => outputPath + ".manifest.json";

@@ -1,4 +1,6 @@
 using WeightPort.Fastai;
+using WeightPort.Formats;
+using WeightPort.Formats.Pickle;
 using WeightPort.Tensors;
 
 namespace WeightPort.Conversion;
@@ -22,9 +24,31 @@ internal static class ConversionPlanner
             PassthroughContent p => (p.Tensors.Select(t => new Output(t.Key, t, null, 0)).ToList(), new List<DroppedTensor>()),
             _ => throw new InvalidOperationException("unknown checkpoint content"),
         };
+        foreach (var t in checkpoint.Content.Ignored)
+        {
+            string subtree = checkpoint.Options.IgnoredSubtrees.First(s => t.Path == s || t.Path.StartsWith(s + ".", StringComparison.Ordinal));
+            dropped.Add(new DroppedTensor(t.Path, DecisionMessages.IgnoredTensorDropped(subtree)));
+        }
+        if (outputs.Count == 0)
+            throw new CheckpointFormatException(CheckpointError.InvalidContent, NothingToConvert(checkpoint.Checkpoint), checkpoint.Checkpoint.Path);
         var planned = Cast(outputs, options, decisions, checkpoint.Checkpoint.Path);
         if (options.Vocabulary is { } itos) decisions.Add(checkpoint.CheckVocabulary(itos));
         return new ConversionPlan(checkpoint.Checkpoint.Path, checkpoint.Layout, checkpoint.Config, planned, dropped, decisions, options, checkpoint.Checkpoint.Tensors.Count);
+    }
+
+    // A file without tensors would convert to an empty file and a manifest; say what it is instead. The usual case is a
+    // vocabulary given where the checkpoint goes.
+    private static string NothingToConvert(Checkpoint checkpoint)
+    {
+        const string vocabulary = nameof(ConversionOptions) + "." + nameof(ConversionOptions.Vocabulary);
+        const string nothing = "the file holds no tensors, so there is nothing to convert";
+        if (checkpoint.Root is PickleList { Items: var items } && items.Count > 0 && items.All(i => i is PickleString))
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{nothing}: it is a pickled list of {items.Count:N0} str, ") +
+                $"which looks like a vocabulary (itos); give it with {vocabulary} to the conversion of the checkpoint it belongs to";
+        if (checkpoint.Tensors.Count > 0) return "every tensor of the file is set aside (ignored subtrees), so there is nothing to convert";
+        return checkpoint.Format == CheckpointFormat.Pickle
+            ? $"{nothing} (it is a plain pickle of {checkpoint.Root?.Described ?? "nothing"})"
+            : $"{nothing} (it is a {checkpoint.Format} file without tensors)";
     }
 
     private readonly record struct Output(string Target, SourceTensor Source, FastaiRole? Role, int Index);

@@ -41,8 +41,9 @@ public sealed class ConversionResult
     public bool VocabularyWritten { get; }
 
     /// <summary>
-    /// Whether a vocabulary JSON left by an earlier conversion to the same output was deleted (an overwrite without a
-    /// vocabulary; it belonged to the replaced weights).
+    /// A vocabulary JSON left at <see cref="ConvertTarget.VocabularyPath"/> by an earlier conversion, when this one wrote
+    /// none: kept (it is never deleted) and marked stale in the manifest, since it does not describe these weights.
+    /// Null when there is none.
     /// </summary>
-    public bool StaleVocabularyRemoved { get; init; }
+    public string? StaleVocabularyPath { get; init; }
 }

@@ -15,17 +15,20 @@ internal static class OutputFormats
     };
 
     /// <summary>The default output path for <paramref name="input"/>: beside it, with the format's extension.</summary>
-    public static string DefaultOutputPath(this OutputFormat f, string input)
+    public static string DefaultOutputPath(this OutputFormat f, string input) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(input)) ?? ".", f.DefaultFileName(input));
+
+    /// <summary>The default output file name for <paramref name="input"/>: its name with the format's extension (<see cref="DefaultSuffix"/>).</summary>
+    public static string DefaultFileName(this OutputFormat f, string input) => Path.GetFileNameWithoutExtension(input) + f.DefaultSuffix();
+
+    /// <summary>What a default output name ends with: <c>.dat</c>, <c>.safetensors</c>, <c>.clean.pth</c>.</summary>
+    public static string DefaultSuffix(this OutputFormat f) => f switch
     {
-        string stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(input)) ?? ".", Path.GetFileNameWithoutExtension(input));
-        return f switch
-        {
-            OutputFormat.TorchSharp => stem + ".dat",
-            OutputFormat.Safetensors => stem + ".safetensors",
-            OutputFormat.Pth => stem + ".clean.pth",
-            _ => throw new ArgumentOutOfRangeException(nameof(f)),
-        };
-    }
+        OutputFormat.TorchSharp => ".dat",
+        OutputFormat.Safetensors => ".safetensors",
+        OutputFormat.Pth => ".clean.pth",
+        _ => throw new ArgumentOutOfRangeException(nameof(f)),
+    };
 
     /// <summary>Parses an id.</summary>
     public static bool TryParse(string text, [NotNullWhen(true)] out OutputFormat? format)

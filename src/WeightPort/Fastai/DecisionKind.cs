@@ -17,4 +17,6 @@ public enum DecisionKind
     Cast,
     /// <summary>The vocabulary length against the embedding rows.</summary>
     Vocabulary,
+    /// <summary>A subtree the caller asked to ignore (<see cref="FastaiOptions.IgnoredSubtrees"/>): not converted, its globals recorded.</summary>
+    IgnoredSubtree,
 }

@@ -40,6 +40,18 @@ internal static class DecisionMessages
             (names.Count == 0 ? "" : "; non-allowlisted globals recorded, never resolved: " + string.Join(", ", names));
     }
 
+    /// <summary>The option that ignores subtrees.</summary>
+    public const string IgnoredSubtreesOption = nameof(FastaiOptions) + "." + nameof(FastaiOptions.IgnoredSubtrees);
+
+    public static string IgnoredSubtree(string subtree, int tensors, IEnumerable<string> globals)
+    {
+        var names = globals.Distinct(StringComparer.Ordinal).ToList();
+        return Inv($"'{subtree}' is ignored because {IgnoredSubtreesOption} names it: {Plural(tensors, "tensor")} not converted") +
+            (names.Count == 0 ? "" : "; non-allowlisted globals recorded, never resolved: " + string.Join(", ", names));
+    }
+
+    public static string IgnoredTensorDropped(string subtree) => $"under '{subtree}', which {IgnoredSubtreesOption} ignores";
+
     public static string EmbeddingSameView(SourceTensor emb, SourceTensor alias) =>
         $"'{alias.SourcePath}' is the same storage view as '{emb.SourcePath}' (storage '{emb.Tensor.Storage.Key}'); stored once";
 

@@ -10,26 +10,37 @@ namespace WeightPort.Fastai;
 /// </summary>
 public sealed class FastaiCheckpoint : IDisposable
 {
+    // fastai's learn.save(with_opt=True) keeps the optimizer (fastcore's L) here.
+    private const string OptimizerKey = "opt";
+
     private readonly bool _ownsCheckpoint;
-    private readonly FastaiOptions _options;
     private FastaiValidationReport? _report;
 
     private FastaiCheckpoint(Checkpoint checkpoint, FastaiOptions options, bool ownsCheckpoint)
     {
         Checkpoint = checkpoint;
-        _options = options;
+        Options = options;
         _ownsCheckpoint = ownsCheckpoint;
         Content = Recognise(checkpoint, options);
     }
 
-    /// <summary>Opens <paramref name="path"/> with <see cref="CheckpointReader"/>, ignoring fastai's <c>opt</c> subtree (fastcore's <c>L</c> is not allowlisted).</summary>
+    /// <summary>
+    /// Opens <paramref name="path"/> with <see cref="CheckpointReader"/>, ignoring fastai's <c>opt</c> subtree (fastcore's
+    /// <c>L</c> is not allowlisted) and those of <see cref="FastaiOptions.IgnoredSubtrees"/>.
+    /// </summary>
     /// <param name="path">The checkpoint file.</param>
-    /// <param name="options">A forced layout, and whether a differing embedding alias is accepted; detect and refuse when null.</param>
-    /// <exception cref="CheckpointFormatException">The file is unreadable, or has fastai names that fit no layout, or shapes that contradict each other.</exception>
+    /// <param name="options">A forced layout, whether a differing embedding alias is accepted, subtrees to ignore; detect and refuse when null.</param>
+    /// <exception cref="CheckpointFormatException">The file is unreadable (a folder, not a checkpoint, a global outside the allowlist
+    /// outside the ignored subtrees …), or has fastai names that fit no layout, or shapes that contradict each other.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static FastaiCheckpoint Open(string path, FastaiOptions? options = null)
     {
-        var checkpoint = CheckpointReader.Open(path, new CheckpointReadOptions { IgnoredSubtrees = ["opt"] });
+        var read = new CheckpointReadOptions
+        {
+            IgnoredSubtrees = [OptimizerKey, .. (options ?? FastaiOptions.Default).IgnoredSubtrees],
+            IgnoreOptionName = DecisionMessages.IgnoredSubtreesOption,
+        };
+        var checkpoint = CheckpointReader.Open(path, read);
         try
         {
             return Create(checkpoint, options, ownsCheckpoint: true);
@@ -64,6 +75,9 @@ public sealed class FastaiCheckpoint : IDisposable
         }
     }
 
+    /// <summary>The options it was recognised with.</summary>
+    internal FastaiOptions Options { get; }
+
     /// <summary>The underlying checkpoint.</summary>
     public Checkpoint Checkpoint { get; }
 
@@ -83,7 +97,8 @@ public sealed class FastaiCheckpoint : IDisposable
     // configuration from shapes, and check the decoder tie, which the configuration needs.
     private static FastaiContent Recognise(Checkpoint checkpoint, FastaiOptions options)
     {
-        var (model, optimizer, wrapped) = StateDict.Unwrap(checkpoint);
+        var (kept, ignored, ignoredDecisions) = SetAsideIgnored(checkpoint, options.IgnoredSubtrees);
+        var (model, optimizer, wrapped) = StateDict.Unwrap(kept);
         var byKey = new Dictionary<string, TensorInfo>(StringComparer.Ordinal);
         foreach (var t in model) byKey.Add(t.Key, t.Tensor);
         bool forced = options.Layout is not null;
@@ -95,9 +110,12 @@ public sealed class FastaiCheckpoint : IDisposable
         };
         if (structure is null)
         {
-            var tensors = StateDict.AsIs(checkpoint);
+            var tensors = StateDict.AsIs(kept);
             return new PassthroughContent(tensors,
-                [new(DecisionKind.Layout, [], DecisionVerdict.Accepted, DecisionMessages.Passthrough(forced, tensors.Count))]);
+                [new(DecisionKind.Layout, [], DecisionVerdict.Accepted, DecisionMessages.Passthrough(forced, tensors.Count)), .. ignoredDecisions])
+            {
+                Ignored = ignored,
+            };
         }
 
         var placed = new PlacedTensors(structure, model);
@@ -114,10 +132,38 @@ public sealed class FastaiCheckpoint : IDisposable
         };
         if (wrapped)
             decisions.Add(new(DecisionKind.OptimizerState, [.. optimizer.Select(o => o.Path)], DecisionVerdict.DroppedNotModel,
-                DecisionMessages.OptimizerState(optimizer.Count, checkpoint.UnsafeGlobals.Select(g => g.FullName))));
+                DecisionMessages.OptimizerState(optimizer.Count, GlobalsUnder(checkpoint, OptimizerKey))));
+        decisions.AddRange(ignoredDecisions);
         if (tie is not null) decisions.Add(tie);
-        return new AwdLstmContent(placed, config, optimizer, wrapped, forced, decisions);
+        return new AwdLstmContent(placed, config, optimizer, wrapped, forced, decisions) { Ignored = ignored };
     }
+
+    // The subtrees the caller asked to ignore: their tensors are not part of the model, and what they hold is said.
+    private static (List<NamedTensor> Kept, List<NamedTensor> Ignored, List<ConversionDecision> Decisions) SetAsideIgnored(
+        Checkpoint checkpoint, IReadOnlyCollection<string> subtrees)
+    {
+        if (subtrees.Count == 0) return ([.. checkpoint.Tensors], [], []);
+        var kept = new List<NamedTensor>();
+        var ignored = new List<NamedTensor>();
+        foreach (var t in checkpoint.Tensors)
+        {
+            if (subtrees.Any(s => IsUnder(t.Path, s))) ignored.Add(t);
+            else kept.Add(t);
+        }
+        var decisions = subtrees.Distinct(StringComparer.Ordinal).Select(s =>
+        {
+            var tensors = ignored.Where(t => IsUnder(t.Path, s)).Select(t => t.Path).ToList();
+            return new ConversionDecision(DecisionKind.IgnoredSubtree, tensors, DecisionVerdict.DroppedNotModel,
+                DecisionMessages.IgnoredSubtree(s, tensors.Count, GlobalsUnder(checkpoint, s)));
+        }).ToList();
+        return (kept, ignored, decisions);
+    }
+
+    private static IEnumerable<string> GlobalsUnder(Checkpoint checkpoint, string subtree) =>
+        checkpoint.UnsafeGlobals.Where(g => IsUnder(g.Path, subtree)).Select(g => g.FullName);
+
+    private static bool IsUnder(string path, string subtree) =>
+        path.StartsWith(subtree, StringComparison.Ordinal) && (path.Length == subtree.Length || path[subtree.Length] == '.');
 
     /// <summary>
     /// Runs the redundancy checks (embedding alias, recurrent copies) once and returns every decision, layout and
@@ -127,7 +173,7 @@ public sealed class FastaiCheckpoint : IDisposable
     {
         if (_report is not null) return _report;
         var decisions = new List<ConversionDecision>(Content.Decisions);
-        if (Content is AwdLstmContent a) decisions.AddRange(RedundancyValidator.Validate(a.Placed, _options));
+        if (Content is AwdLstmContent a) decisions.AddRange(RedundancyValidator.Validate(a.Placed, Options));
         return _report = new FastaiValidationReport(Layout, decisions);
     }
 

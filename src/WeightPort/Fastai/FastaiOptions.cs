@@ -13,6 +13,13 @@ public sealed record FastaiOptions
     /// </summary>
     public bool AllowEmbeddingMismatch { get; init; }
 
+    /// <summary>
+    /// Object paths whose content is not needed and may hold globals outside the allowlist (a pickled vocabulary object,
+    /// training arguments): read past, their globals recorded in <see cref="Formats.Checkpoint.UnsafeGlobals"/>, their
+    /// tensors not converted. fastai's <c>opt</c> is always ignored.
+    /// </summary>
+    public IReadOnlyCollection<string> IgnoredSubtrees { get; init; } = [];
+
     /// <summary>The default options: detect, strict.</summary>
     public static FastaiOptions Default { get; } = new();
 }

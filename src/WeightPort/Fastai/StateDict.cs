@@ -12,9 +12,8 @@ internal static class StateDict
 
     /// <summary>The model's tensors under their state-dict keys, the optimizer's tensors, and whether the file was wrapped.</summary>
     /// <exception cref="CheckpointFormatException">Two tensors have the same state-dict key.</exception>
-    public static (List<SourceTensor> Model, List<NamedTensor> Optimizer, bool Wrapped) Unwrap(Checkpoint checkpoint)
+    public static (List<SourceTensor> Model, List<NamedTensor> Optimizer, bool Wrapped) Unwrap(IReadOnlyList<NamedTensor> all)
     {
-        var all = checkpoint.Tensors;
         bool wrapped = all.Any(t => t.Path.StartsWith(ModelPrefix, StringComparison.Ordinal)) &&
                        all.All(t => t.Path.StartsWith(ModelPrefix, StringComparison.Ordinal) || t.Path.StartsWith(OptimizerPrefix, StringComparison.Ordinal));
         var model = new List<SourceTensor>();
@@ -35,5 +34,5 @@ internal static class StateDict
     }
 
     /// <summary>Every tensor under its own path, for a checkpoint that is kept as it is.</summary>
-    public static List<SourceTensor> AsIs(Checkpoint checkpoint) => [.. checkpoint.Tensors.Select(t => new SourceTensor(t.Path, t.Path, t.Tensor))];
+    public static List<SourceTensor> AsIs(IReadOnlyList<NamedTensor> tensors) => [.. tensors.Select(t => new SourceTensor(t.Path, t.Path, t.Tensor))];
 }

@@ -35,12 +35,20 @@ public sealed class Checkpoint : IDisposable
     /// <summary>The object tree, for pickle-based formats; null for safetensors and TorchSharp files.</summary>
     internal PickleValue? Root { get; }
     /// <summary>Globals outside the allowlist, with where they occur. Non-empty only when the reader was asked to tolerate them.</summary>
-    public IReadOnlyList<UnsafeGlobal> UnsafeGlobals { get; }
+    public IReadOnlyList<UnsafeGlobal> UnsafeGlobals { get; private set; }
     /// <summary>Format-level metadata: safetensors <c>__metadata__</c>, the zip's <c>byteorder</c> and <c>version</c>, legacy <c>sys_info</c>.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>The distinct storages, in order of first use by <see cref="Tensors"/>.</summary>
     internal IReadOnlyList<TensorStorage> Storages => [.. Tensors.Select(t => t.Tensor.Storage).Distinct()];
+
+    /// <summary>Adds what a scan found beyond what the reader met (pickles torch does not load, nested pickles), once each.</summary>
+    internal void AddScanFindings(IEnumerable<UnsafeGlobal> findings)
+    {
+        var known = new HashSet<(string, long)>(UnsafeGlobals.Select(g => (g.Entry, g.Offset)));
+        var extra = findings.Where(f => known.Add((f.Entry, f.Offset))).ToList();
+        if (extra.Count > 0) UnsafeGlobals = [.. UnsafeGlobals, .. extra];
+    }
 
     /// <summary>Looks a tensor up by its exact dotted path.</summary>
     public TensorInfo? Find(string path)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using WeightPort.Compute.Cpu;
 using WeightPort.Conversion;
 using WeightPort.Fastai;
+using WeightPort.Formats;
 using WeightPort.Model;
 using WeightPort.Tensors;
 
@@ -29,13 +30,19 @@ public static class ModelVerifier
     {
         ArgumentNullException.ThrowIfNull(path);
         options ??= new VerifyOptions();
-        if (!File.Exists(path)) throw new FileNotFoundException($"'{path}' does not exist", path);
-        if (options.ReferencePath is { } referencePath && !File.Exists(referencePath))
-            throw new FileNotFoundException($"the reference '{referencePath}' does not exist", referencePath);
+        RequireFile(path, "checkpoint", "");
+        if (options.ReferencePath is { } referencePath) RequireFile(referencePath, "reference", "the reference ");
         string manifestPath = ConversionManifest.PathFor(path);
         if (options.ReferencePath is null && !File.Exists(manifestPath))
-            throw new ArgumentException($"nothing to verify '{path}' against: set {nameof(VerifyOptions)}.{nameof(VerifyOptions.ReferencePath)} to a reference of PyTorch's outputs, " +
-                $"or verify a converted file whose manifest names its source (there is no '{manifestPath}')", nameof(options));
+        {
+            const string reference = nameof(VerifyOptions) + "." + nameof(VerifyOptions.ReferencePath);
+            throw new ArgumentException(LooksConverted(path)
+                ? $"the manifest of '{path}' is missing: convert wrote it beside the file as '{manifestPath}', and it names the source to verify against; " +
+                  $"restore it, or give a reference of PyTorch's outputs with {reference}"
+                : $"nothing to verify '{path}' against: give a reference of PyTorch's outputs with {reference} " +
+                  $"(only a file convert wrote can be checked against its source, through its manifest; there is no '{manifestPath}')",
+                nameof(options));
+        }
 
         ComputeBackend? ownBackend = options.Backend is null ? CpuBackend.Create(options.Blas) : null;
         var backend = options.Backend ?? ownBackend!;
@@ -70,6 +77,30 @@ public static class ModelVerifier
         finally
         {
             ownBackend?.Dispose();
+        }
+    }
+
+    // A missing file first, then a directory, before anything else is said about it.
+    private static void RequireFile(string path, string kind, string what)
+    {
+        if (Directory.Exists(path))
+            throw new CheckpointFormatException(CheckpointError.NotACheckpoint, $"this is a directory, not a {kind}", path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"{what}'{path}' does not exist", path);
+    }
+
+    // The formats convert writes (a TorchSharp or safetensors file, or a cleaned .pth under its default name), as
+    // opposed to an original checkpoint, which never had a manifest.
+    private static bool LooksConverted(string path)
+    {
+        try
+        {
+            using var checkpoint = CheckpointReader.Open(path);
+            return checkpoint.Format is CheckpointFormat.TorchSharp or CheckpointFormat.Safetensors
+                || path.EndsWith(OutputFormat.Pth.DefaultSuffix(), StringComparison.Ordinal);
+        }
+        catch (CheckpointFormatException)
+        {
+            return false;
         }
     }
 

@@ -28,26 +28,38 @@ public sealed class ConvertCommandTests : IDisposable
         Assert.Equal("xxpad", vocab[1]);
     }
 
-    [Fact]
-    public void Convert_WithVocabulary_ManifestRecordsItsHash_AndAForcedRunWithoutOneRemovesIt()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Convert_ForcedRunWithoutVocabOverAnEarlierConversion_KeepsItsVocabularyAndMarksItStale(bool json)
     {
         string output = Path.Combine(_dir, "lm.dat");
         Assert.Equal(0, CliRunner.Run("convert", Fixture("wt103_mini_fwd.pth"), "--vocab", Fixture("wt103_mini_itos.pkl"), "-o", output).ExitCode);
+        string vocabulary = output + ".vocab.json";
+        byte[] before = File.ReadAllBytes(vocabulary);
         using (var manifest = JsonDocument.Parse(File.ReadAllText(output + ".manifest.json")))
         {
-            var vocabulary = manifest.RootElement.GetProperty("vocabulary");
-            Assert.Equal(200, vocabulary.GetProperty("entries").GetInt32());
-            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(output + ".vocab.json"))),
-                vocabulary.GetProperty("sha256").GetString());
+            var recorded = manifest.RootElement.GetProperty("vocabulary");
+            Assert.Equal(200, recorded.GetProperty("entries").GetInt32());
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(before)), recorded.GetProperty("sha256").GetString());
         }
 
-        // The vocabulary belonged to the weights this run replaces; leaving it would pair it with weights it never described.
-        var r = CliRunner.Run("convert", Fixture("wt103_mini_fwd.pth"), "-o", output, "--force");
+        // The user never named the vocabulary file this time: it stays, and both the report and the manifest say it is stale.
+        var r = CliRunner.Run(["convert", Fixture("wt103_mini_fwd.pth"), "-o", output, "--force", .. (json ? new[] { "--json" } : [])]);
         Assert.True(r.ExitCode == 0, r.Error);
-        Assert.False(File.Exists(output + ".vocab.json"));
-        Assert.Contains("removed", r.Out);
+        Assert.Equal(before, File.ReadAllBytes(vocabulary));
+        if (json)
+        {
+            using var report = JsonDocument.Parse(r.Out);
+            Assert.Equal(vocabulary, report.RootElement.GetProperty("stale_vocabulary").GetString());
+            Assert.Contains("kept", report.RootElement.GetProperty("notices")[0].GetString());
+        }
+        else Assert.Contains($"kept {vocabulary}", r.Out);
         using var after = JsonDocument.Parse(File.ReadAllText(output + ".manifest.json"));
         Assert.Equal(JsonValueKind.Null, after.RootElement.GetProperty("vocabulary").ValueKind);
+        var stale = after.RootElement.GetProperty("stale_vocabulary");
+        Assert.Equal(vocabulary, stale.GetProperty("path").GetString());
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(before)), stale.GetProperty("sha256").GetString());
     }
 
     [Fact]

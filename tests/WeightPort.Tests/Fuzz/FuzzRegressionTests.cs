@@ -31,6 +31,7 @@ public sealed class FuzzRegressionTests
         ["safetensors"] = (b, _) => SafetensorsReader.Read(new MemoryByteSource(b), "regression"),
         ["torchsharp"] = (b, _) => TorchSharpReader.Read(new MemoryByteSource(b), "regression"),
         ["sniff"] = (b, o) => CheckpointReader.Read(new MemoryByteSource(b), "regression", o),
+        ["scan"] = (b, _) => { CheckpointScanner.Scan(new MemoryByteSource(b), "regression"); return null; },
     };
 
     public static TheoryData<string, string, bool> Cases()
@@ -47,6 +48,36 @@ public sealed class FuzzRegressionTests
     public void RegressionFolder_Always_HoldsTheFoundInputs()
     {
         Assert.True(Directory.EnumerateFiles(Folder).Count() >= 5, $"the fuzz regression inputs are missing from '{Folder}'");
+    }
+
+    /// <summary>
+    /// The flattener inputs are minimized (tools/make_fuzz_regressions.py): each must still reach the guard it was added
+    /// for, not stop earlier on something else.
+    /// </summary>
+    [Theory]
+    [InlineData("flattener-nested-dicts-long-key.pt", "an object path is longer than 4,096 characters")]
+    [InlineData("flattener-nested-dicts-long-key-2.pt", "an object path is longer than 4,096 characters")]
+    [InlineData("flattener-nested-marks.pt", "an object path is longer than 4,096 characters")]
+    [InlineData("flattener-deep-tuple-key.pkl", "a dict key is longer than 4,096 characters or nests tuples deeper than 64 levels")]
+    [InlineData("flattener-exponential-sharing.pkl", "the object tree has more than 1,000,000 reachable paths")]
+    public void FlattenerRegressionInput_EndsInTheGuardItWasAddedFor(string file, string reason)
+    {
+        byte[] bytes = File.ReadAllBytes(Path.Combine(Folder, file));
+        var e = Assert.Throws<CheckpointFormatException>(() => CheckpointReader.Read(new MemoryByteSource(bytes), file).Dispose());
+        Assert.Equal(CheckpointError.LimitExceeded, e.Error);
+        Assert.StartsWith(reason, e.Reason, StringComparison.Ordinal);
+    }
+
+    /// <summary>What the scanner inputs were added for: it reads what readers refuse, and must not step outside the file doing so.</summary>
+    [Theory]
+    [InlineData("scanner-local-record-past-end.pt")]
+    [InlineData("scanner-stored-size-mismatch.pt")]
+    public void ScannerRegressionInput_ScansToTheEnd(string file)
+    {
+        byte[] bytes = File.ReadAllBytes(Path.Combine(Folder, file));
+        var scan = CheckpointScanner.Scan(new MemoryByteSource(bytes), file);
+        Assert.Equal("PyTorch zip", scan.Container);
+        Assert.NotEmpty(scan.Problems);
     }
 
     [Theory]

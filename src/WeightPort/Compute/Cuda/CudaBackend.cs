@@ -147,21 +147,31 @@ public sealed unsafe class CudaBackend : ComputeBackend
 
     /// <summary>Opens device 0 with default options, or says why it cannot.</summary>
     public static bool TryCreate([NotNullWhen(true)] out CudaBackend? backend, [NotNullWhen(false)] out string? reason) =>
-        TryCreate(0, null, out backend, out reason);
+        TryCreate(0, null, out backend, out reason, out _);
+
+    /// <summary>Opens device 0, or says why it cannot, in full and in a few words ("no CUDA driver found").</summary>
+    internal static bool TryCreate([NotNullWhen(true)] out CudaBackend? backend, [NotNullWhen(false)] out string? reason, [NotNullWhen(false)] out string? summary) =>
+        TryCreate(0, null, out backend, out reason, out summary);
 
     /// <summary>Opens device <paramref name="deviceIndex"/>, or says why it cannot (never throws for a missing CUDA).</summary>
-    internal static bool TryCreate(int deviceIndex, CudaOptions? options, [NotNullWhen(true)] out CudaBackend? backend, [NotNullWhen(false)] out string? reason)
+    internal static bool TryCreate(int deviceIndex, CudaOptions? options, [NotNullWhen(true)] out CudaBackend? backend, [NotNullWhen(false)] out string? reason) =>
+        TryCreate(deviceIndex, options, out backend, out reason, out _);
+
+    private static bool TryCreate(int deviceIndex, CudaOptions? options, [NotNullWhen(true)] out CudaBackend? backend,
+        [NotNullWhen(false)] out string? reason, [NotNullWhen(false)] out string? summary)
     {
         try
         {
             backend = Create(CudaLibraries.Shared, deviceIndex, options);
             reason = null;
+            summary = null;
             return true;
         }
         catch (Exception e) when (e is CudaUnavailableException or CudaException)
         {
             backend = null;
             reason = e.Message;
+            summary = (e as CudaUnavailableException)?.Summary ?? (e is CudaException ? "CUDA failed to start" : "CUDA unavailable");
             return false;
         }
     }

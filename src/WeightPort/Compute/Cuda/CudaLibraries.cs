@@ -61,12 +61,12 @@ internal sealed class CudaLibraries
                 CudaDriverApi.ErrorStubLibrary => "the CUDA toolkit's link stub was loaded instead of the real driver library",
                 _ => "the CUDA driver cannot be initialized",
             };
-            throw new CudaUnavailableException($"{why}: cuInit returned {name} ({status}) from {driver.Library.NameOrPath}");
+            throw new CudaUnavailableException(why, $"{why}: cuInit returned {name} ({status}) from {driver.Library.NameOrPath}");
         }
         int version, count;
         driver.Check(driver.cuDriverGetVersion(&version), "cuDriverGetVersion");
         driver.Check(driver.cuDeviceGetCount(&count), "cuDeviceGetCount");
-        if (count <= 0) throw new CudaUnavailableException($"no CUDA device: cuDeviceGetCount returned {count} (driver {FormatVersion(version)}, {driver.Library.NameOrPath})");
+        if (count <= 0) throw new CudaUnavailableException("no CUDA device", $"no CUDA device: cuDeviceGetCount returned {count} (driver {FormatVersion(version)}, {driver.Library.NameOrPath})");
 
         int driverMajor = version / 1000;
         var cublas = new CublasApi(NativeLibrarySearch.Load(NativeLibrarySpec.Cublas.ForDriver(driverMajor), probe, loader));

@@ -12,6 +12,15 @@ public sealed class CudaUnavailableException : Exception
     {
     }
 
+    /// <summary>Creates the exception with a short summary for one-line reports ("no CUDA driver found") beside the full message.</summary>
+    internal CudaUnavailableException(string summary, string message) : base(message)
+    {
+        Summary = summary;
+    }
+
+    /// <summary>What is missing in a few words, for a one-line report; the message has the details (every place searched).</summary>
+    internal string? Summary { get; }
+
     /// <summary>Creates the exception wrapping the failure that made CUDA unusable.</summary>
     public CudaUnavailableException(string message, Exception inner) : base(message, inner)
     {

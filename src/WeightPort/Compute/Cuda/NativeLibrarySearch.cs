@@ -73,7 +73,7 @@ internal static class NativeLibrarySearch
         message.Append(CultureInfo.InvariantCulture, $"{spec.DisplayName} {string.Join(" / ", spec.Files.Select(f => f.Name))} not found (searched: {string.Join("; ", plan.Places)})");
         if (failures.Count > 0) message.Append(CultureInfo.InvariantCulture, $"; found but failed to load: {string.Join("; ", failures)}");
         message.Append(": ").Append(spec.Hint);
-        throw new CudaUnavailableException(message.ToString());
+        throw new CudaUnavailableException(spec.IsDriver ? "no CUDA driver found" : $"{spec.DisplayName} not found", message.ToString());
     }
 
     /// <summary>The folders searched after the system loader, in order, without duplicates.</summary>

@@ -42,6 +42,9 @@ internal static class PickleAllowlist
         if (Names.Contains(module + "." + name)) return true;
         if (module is "torch" or "torch.cuda" && name.EndsWith("Storage", StringComparison.Ordinal))
             return DTypes.TryFromStorageClass(name, out _);
+        // The legacy tensor classes (torch.FloatTensor …): the tar format names them in its tensor headers.
+        if (module is "torch" or "torch.cuda" && name.EndsWith("Tensor", StringComparison.Ordinal) && name.Length > "Tensor".Length)
+            return DTypes.TryFromStorageClass(name[..^"Tensor".Length] + "Storage", out _);
         if (module == "torch") return DTypes.TryFromTorchName(name, out _) || ExtraDTypeNames.Contains(name);
         return false;
     }

@@ -12,5 +12,8 @@ internal sealed class PickleNone : PickleValue
     public override string TypeName => "NoneType";
 
     /// <inheritdoc />
+    public override string Described => "None";
+
+    /// <inheritdoc />
     public override string ToString() => "None";
 }

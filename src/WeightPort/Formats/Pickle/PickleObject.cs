@@ -52,8 +52,14 @@ internal sealed class PickleObject : PickleValue
         }
     }
 
+    /// <summary>True for <c>NEWOBJ</c>/<c>NEWOBJ_EX</c>: an instance made without calling the class (<c>cls.__new__</c>); false for a call.</summary>
+    public bool IsInstance => Opcode is "NEWOBJ" or "NEWOBJ_EX";
+
     /// <inheritdoc />
     public override string TypeName => Global?.FullName ?? "object";
+
+    /// <inheritdoc />
+    public override string Described => IsInstance ? $"an instance of '{TypeName}'" : $"the result of calling '{TypeName}' ({Opcode})";
 
     /// <inheritdoc />
     public override string ToString() => $"{TypeName}(…)";

@@ -1,5 +1,3 @@
-using WeightPort.IO;
-
 namespace WeightPort.Formats.Pickle;
 
 /// <summary>
@@ -28,12 +26,14 @@ internal static class PickleReader
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static PickleValue ReadFile(string path, PickleLimits? limits = null)
     {
-        using var source = MappedFileSource.Open(path);
+        using var source = CheckpointReader.OpenFile(path);
         try
         {
             if (source.Length > int.MaxValue)
                 throw new CheckpointFormatException(CheckpointError.LimitExceeded, $"pickle of {source.Length:N0} bytes is over 2 GiB");
-            return Read(source.GetSpan(0, (int)source.Length), Path.GetFileName(path), limits);
+            var data = source.GetSpan(0, (int)source.Length);
+            if (!PickleSniff.LooksLikePickle(data)) throw CheckpointReader.NotAPickle(source);
+            return Read(data, Path.GetFileName(path), limits);
         }
         catch (CheckpointFormatException e)
         {
@@ -69,13 +69,13 @@ internal static class PickleReader
         {
             PickleList l => l.Items,
             PickleTuple t => t.Items,
-            _ => throw new CheckpointFormatException(CheckpointError.InvalidContent, $"the pickle holds a {value.TypeName}, not a list of str"),
+            _ => throw new CheckpointFormatException(CheckpointError.InvalidContent, $"the pickle holds {value.Described}, not a list of str"),
         };
         var result = new string[items.Count];
         for (int i = 0; i < result.Length; i++)
         {
             result[i] = items[i] is PickleString s ? s.Value
-                : throw new CheckpointFormatException(CheckpointError.InvalidContent, $"item {i} of the list is a {items[i].TypeName}, not a str");
+                : throw new CheckpointFormatException(CheckpointError.InvalidContent, $"item {i} of the list is {items[i].Described}, not a str");
         }
         return result;
     }

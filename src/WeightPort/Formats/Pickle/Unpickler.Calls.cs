@@ -10,7 +10,7 @@ internal sealed partial class Unpickler
     {
         if (callable is not PickleGlobal { IsAllowlisted: true } g) return Opaque(callable, args, opcode);
         if (args is not PickleTuple tuple)
-            throw Fail(CheckpointError.MalformedPickle, $"{opcode} of {g.FullName} with a {args.TypeName} instead of an argument tuple");
+            throw Fail(CheckpointError.MalformedPickle, $"{opcode} of {g.FullName} with {args.Described} instead of an argument tuple");
         var a = tuple.Items;
         switch (g.FullName)
         {
@@ -23,7 +23,7 @@ internal sealed partial class Unpickler
                     {
                         foreach (var pair in Items(a[0]))
                         {
-                            if (pair is not PickleTuple { Items.Count: 2 } kv) throw Fail(CheckpointError.MalformedPickle, $"{g.FullName} item is a {pair.TypeName}, not a pair");
+                            if (pair is not PickleTuple { Items.Count: 2 } kv) throw Fail(CheckpointError.MalformedPickle, $"{g.FullName} item is {pair.Described}, not a pair");
                             dict.Set(kv.Items[0], kv.Items[1]);
                         }
                     }
@@ -108,19 +108,19 @@ internal sealed partial class Unpickler
         if (a.Count < minArgs || a.Count > maxArgs)
             throw Fail(CheckpointError.MalformedPickle, $"{g.FullName} takes {minArgs}{(maxArgs > minArgs ? $" to {maxArgs}" : "")} arguments, got {a.Count}");
         if (a[0] is not PickleStorage storage)
-            throw Fail(CheckpointError.MalformedPickle, $"{g.FullName}: first argument is a {a[0].TypeName}, not a storage persistent id");
+            throw Fail(CheckpointError.MalformedPickle, $"{g.FullName}: first argument is {a[0].Described}, not a storage persistent id");
         long offset = Int64Arg(a[1], g, "storage_offset");
         long[] shape = SizeTuple(a[2], g, "size");
         long[] stride = SizeTuple(a[3], g, "stride");
         if (shape.Length != stride.Length)
             throw Fail(CheckpointError.MalformedPickle, $"{g.FullName}: size has {shape.Length} dims but stride has {stride.Length}");
         bool requiresGrad = a.Count > 4 && a[4] is PickleBool { Value: true };
-        if (a.Count > 4 && a[4] is not PickleBool) throw Fail(CheckpointError.MalformedPickle, $"{g.FullName}: requires_grad is a {a[4].TypeName}");
+        if (a.Count > 4 && a[4] is not PickleBool) throw Fail(CheckpointError.MalformedPickle, $"{g.FullName}: requires_grad is {a[4].Described}");
         DType dtype = storage.DType;
         if (dtypeIndex >= 0)
         {
             if (a[dtypeIndex] is not PickleGlobal { IsAllowlisted: true, Module: "torch" } d)
-                throw Fail(CheckpointError.MalformedPickle, $"{g.FullName}: dtype argument is a {a[dtypeIndex].TypeName}, not a torch dtype");
+                throw Fail(CheckpointError.MalformedPickle, $"{g.FullName}: dtype argument is {a[dtypeIndex].Described}, not a torch dtype");
             if (!DTypes.TryFromTorchName(d.Name, out dtype))
                 throw Fail(CheckpointError.UnsupportedDType, $"dtype torch.{d.Name} is not supported");
             if (!storage.IsUntyped && dtype != storage.DType)
@@ -136,7 +136,7 @@ internal sealed partial class Unpickler
 
     private long[] SizeTuple(PickleValue v, PickleGlobal g, string what)
     {
-        if (v is not PickleTuple t) throw Fail(CheckpointError.MalformedPickle, $"{g.FullName}: {what} is a {v.TypeName}, not a tuple");
+        if (v is not PickleTuple t) throw Fail(CheckpointError.MalformedPickle, $"{g.FullName}: {what} is {v.Described}, not a tuple");
         if (t.Items.Count > _limits.MaxTensorRank)
             throw Fail(CheckpointError.LimitExceeded, $"{g.FullName}: {what} has {t.Items.Count} dims (limit {_limits.MaxTensorRank})");
         var r = new long[t.Items.Count];
@@ -144,13 +144,13 @@ internal sealed partial class Unpickler
         return r;
     }
 
-    private static string Describe(PickleValue v) => v is PickleInt i ? i.Value.ToString() : "a " + v.TypeName;
+    private static string Describe(PickleValue v) => v is PickleInt i ? i.Value.ToString() : v.Described;
 
     private double Number(PickleValue v, PickleGlobal g) => v switch
     {
         PickleFloat f => f.Value,
         PickleInt i => (double)i.Value,
-        _ => throw Fail(CheckpointError.MalformedPickle, $"{g.FullName}: argument is a {v.TypeName}, not a number"),
+        _ => throw Fail(CheckpointError.MalformedPickle, $"{g.FullName}: argument is {v.Described}, not a number"),
     };
 
     private IEnumerable<PickleValue> Items(PickleValue v) => v switch
@@ -158,7 +158,7 @@ internal sealed partial class Unpickler
         PickleList l => l.Items,
         PickleTuple t => t.Items,
         PickleSet s => s.Items,
-        _ => throw Fail(CheckpointError.MalformedPickle, $"expected a list or tuple, got a {v.TypeName}"),
+        _ => throw Fail(CheckpointError.MalformedPickle, $"expected a list or tuple, got {v.Described}"),
     };
 
     private byte[] Encode(string text, string encoding)

@@ -44,6 +44,12 @@ internal sealed partial class Unpickler
     /// <summary>Every global the stream named (allowlisted or not), in order.</summary>
     public List<PickleGlobal> Globals { get; } = [];
 
+    /// <summary>
+    /// Bytes values that start like a pickle (PROTO 0 to 5), with the offset of their first byte in this stream's
+    /// coordinates: what a payload hands to <c>pickle.loads</c>. The scanner disassembles them too.
+    /// </summary>
+    public List<(long Offset, PickleBytes Bytes)> EmbeddedPickles { get; } = [];
+
     /// <summary>Runs the pickle in <paramref name="data"/> up to STOP; <paramref name="end"/> is the index after STOP.</summary>
     public PickleValue Load(ReadOnlySpan<byte> data, out int end)
     {
@@ -175,17 +181,24 @@ internal sealed partial class Unpickler
                     PushNew(new PickleString(DecodeUtf8(EscapeDecode(ReadLineBytes(data, ref pos, op)), op)));
                     break;
                 case PickleOpcode.ShortBinBytes:
-                    PushNew(new PickleBytes(Take(data, ref pos, Take(data, ref pos, 1, op)[0], op).ToArray()));
-                    break;
+                    {
+                        int n = Take(data, ref pos, 1, op)[0];
+                        PushNew(Bytes(Take(data, ref pos, n, op), pos - n, isByteArray: false));
+                        break;
+                    }
                 case PickleOpcode.BinBytes:
-                    PushNew(new PickleBytes(Take(data, ref pos, Length32(data, ref pos, op), op).ToArray()));
-                    break;
+                    {
+                        long n = Length32(data, ref pos, op);
+                        PushNew(Bytes(Take(data, ref pos, n, op), pos - n, isByteArray: false));
+                        break;
+                    }
                 case PickleOpcode.BinBytes8:
-                    PushNew(new PickleBytes(Take(data, ref pos, Length64(data, ref pos, op), op).ToArray()));
-                    break;
                 case PickleOpcode.ByteArray8:
-                    PushNew(new PickleBytes(Take(data, ref pos, Length64(data, ref pos, op), op).ToArray(), isByteArray: true));
-                    break;
+                    {
+                        long n = Length64(data, ref pos, op);
+                        PushNew(Bytes(Take(data, ref pos, n, op), pos - n, isByteArray: op == PickleOpcode.ByteArray8));
+                        break;
+                    }
 
                 case PickleOpcode.EmptyTuple: Push(PickleTuple.Empty); break;
                 case PickleOpcode.Tuple: PushNew(new PickleTuple(PopMark())); break;
@@ -250,7 +263,7 @@ internal sealed partial class Unpickler
                     {
                         var items = PopMark();
                         if (Peek(op) is not PickleSet { IsFrozen: false } set)
-                            throw Fail(CheckpointError.MalformedPickle, $"ADDITEMS on a {Peek(op).TypeName} (only a set accepts it)");
+                            throw Fail(CheckpointError.MalformedPickle, $"ADDITEMS on {Peek(op).Described} (only a set accepts it)");
                         CheckItems(set.Count + (long)items.Length);
                         foreach (var item in items) set.Add(item);
                         break;
@@ -275,9 +288,11 @@ internal sealed partial class Unpickler
                     {
                         var name = Pop(op);
                         var module = Pop(op);
-                        if (module is not PickleString m || name is not PickleString n)
-                            throw Fail(CheckpointError.MalformedPickle, $"STACK_GLOBAL needs two str, got {module.TypeName} and {name.TypeName}");
-                        PushNew(MakeGlobal(m.Value, n.Value));
+                        // Operands that are not strings here become strings only when the pickle runs (attributes set by
+                        // an earlier BUILD, for instance): the callable is unknowable, which is itself the finding.
+                        PushNew(module is PickleString m && name is PickleString n
+                            ? MakeGlobal(m.Value, n.Value)
+                            : MakeGlobal(UnsafeGlobal.DynamicName, $"{module.Described}, {name.Described}"));
                         break;
                     }
                 case PickleOpcode.Reduce:
@@ -339,6 +354,14 @@ internal sealed partial class Unpickler
                     throw Fail(CheckpointError.UnsupportedOpcode, $"unknown pickle opcode 0x{code:X2}");
             }
         }
+    }
+
+    private PickleBytes Bytes(ReadOnlySpan<byte> payload, long payloadIndex, bool isByteArray)
+    {
+        var bytes = new PickleBytes(payload.ToArray(), isByteArray);
+        if (payload.Length >= 2 && payload[0] == (byte)PickleOpcode.Proto && payload[1] <= 5)
+            EmbeddedPickles.Add((_baseOffset + payloadIndex, bytes));
+        return bytes;
     }
 
     // ---- stack ----
@@ -426,7 +449,7 @@ internal sealed partial class Unpickler
                 obj.MutableItems.AddRange(items);
                 break;
             default:
-                throw Fail(CheckpointError.MalformedPickle, $"APPEND(S) on a {target.TypeName} (only a list accepts it)");
+                throw Fail(CheckpointError.MalformedPickle, $"APPEND(S) on {target.Described} (only a list accepts it)");
         }
     }
 
@@ -443,7 +466,7 @@ internal sealed partial class Unpickler
                 for (int i = 0; i < items.Length; i += 2) obj.MutableItems.Add(new PickleTuple([items[i], items[i + 1]]));
                 break;
             default:
-                throw Fail(CheckpointError.MalformedPickle, $"SETITEM(S) on a {target.TypeName} (only a dict accepts it)");
+                throw Fail(CheckpointError.MalformedPickle, $"SETITEM(S) on {target.Described} (only a dict accepts it)");
         }
     }
 
@@ -461,8 +484,12 @@ internal sealed partial class Unpickler
             case PickleObject obj:
                 obj.State = state;
                 break;
+            case PickleGlobal g:
+                // setattr on a module-level object (a function, a class): recorded, and never acceptable without consent.
+                g.SetState(state);
+                break;
             default:
-                throw Fail(CheckpointError.MalformedPickle, $"BUILD on a {target.TypeName} with a {state.TypeName} state is not supported");
+                throw Fail(CheckpointError.MalformedPickle, $"BUILD on {target.Described} with {state.Described} state is not supported");
         }
     }
 
@@ -481,8 +508,16 @@ internal sealed partial class Unpickler
         return g;
     }
 
-    private PickleObject Opaque(PickleValue callable, PickleValue args, string opcode) =>
-        new(callable, args, opcode, _entry, _baseOffset + _opOffset);
+    private PickleObject Opaque(PickleValue callable, PickleValue args, string opcode)
+    {
+        var obj = new PickleObject(callable, args, opcode, _entry, _baseOffset + _opOffset);
+        // NEWOBJ only makes an instance (cls.__new__); every other opcode calls what it is given, and calling the result
+        // of a call (getattr(...)(...)) is a call of whatever that result is.
+        var use = obj.IsInstance && callable is PickleGlobal ? UnsafeGlobalUse.Instantiated : UnsafeGlobalUse.Called;
+        if (callable is PickleGlobal g) g.MarkUse(use, opcode);
+        else if (obj.Global is { } root) root.MarkUse(UnsafeGlobalUse.Called, opcode);
+        return obj;
+    }
 
     // ---- errors ----
 

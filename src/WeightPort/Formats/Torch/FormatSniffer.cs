@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using WeightPort.Formats.Pickle;
 using WeightPort.IO;
 using WeightPort.Tensors;
 
@@ -39,9 +40,7 @@ internal static class FormatSniffer
             if (n >= 2 && n <= MaxSafetensorsHeader && (long)n <= length - 8 && head[8] == (byte)'{') return SniffedFormat.Safetensors;
         }
         // Protocol 0/1 pickles are printable text: an opcode first and STOP last tells them from prose.
-        if (head[0] is (byte)'(' or (byte)']' or (byte)'}' or (byte)')' or (byte)'c' or (byte)'l' or (byte)'d' or (byte)'N'
-                or (byte)'I' or (byte)'L' or (byte)'F' or (byte)'S' or (byte)'V' or (byte)'i'
-            && source.GetSpan(length - 1, 1)[0] == (byte)'.')
+        if (PickleSniff.IsProtocol0Start(head[0]) && source.GetSpan(length - 1, 1)[0] == (byte)'.')
             return SniffedFormat.Pickle;
         if (LooksLikeText(head))
         {

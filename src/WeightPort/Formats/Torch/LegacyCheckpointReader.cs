@@ -19,37 +19,51 @@ internal static class LegacyCheckpointReader
     private static readonly System.Numerics.BigInteger MagicNumber = new(MagicPickle[4..14], isUnsigned: true);
     private const int ProtocolVersion = 1001;
 
+    /// <summary>The names of the five pickles, as messages and scan reports give them.</summary>
+    public static readonly string[] PickleNames =
+    [
+        "legacy pickle #1 (magic number)", "legacy pickle #2 (protocol version)", "legacy pickle #3 (sys_info)",
+        "legacy pickle #4 (object)", "legacy pickle #5 (storage keys)",
+    ];
+
     public static Checkpoint Read(ByteSource source, string path, CheckpointReadOptions options, PickleLimits? limits = null)
     {
         long pos = 0;
-        var magic = LoadHeaderPickle(source, ref pos, "legacy pickle #1 (magic number)", limits);
-        if (magic is not PickleInt { Value: var m } || m != MagicNumber)
-            throw new CheckpointFormatException(CheckpointError.UnsupportedFormat, $"invalid legacy magic number {magic} (corrupt file?)", offset: 0);
+        var headerGlobals = new List<UnsafeGlobal>();
+        var magic = LoadHeaderPickle(source, ref pos, 0, limits, options, headerGlobals);
+        // A magic pickle that calls something is the published "magic number bypass": torch checks the number only after
+        // running the call. Refused above; a scan records it and reads on.
+        bool scanningPastCall = magic is PickleObject && options.ReportUnsafeGlobals;
+        if (!scanningPastCall && (magic is not PickleInt { Value: var m } || m != MagicNumber))
+            throw new CheckpointFormatException(CheckpointError.UnsupportedFormat, magic is PickleInt i
+                ? $"{PickleNames[0]} holds {i.Value}, not the magic number 0x{MagicHex} (corrupt file?)"
+                : $"{PickleNames[0]} holds {magic.Described}, not the plain integer 0x{MagicHex} that torch writes: not a legacy checkpoint (torch refuses it too)",
+                offset: 0, entry: PickleNames[0]);
         long protocolAt = pos;
-        var protocol = LoadHeaderPickle(source, ref pos, "legacy pickle #2 (protocol version)", limits);
+        var protocol = LoadHeaderPickle(source, ref pos, 1, limits, options, headerGlobals);
         if (protocol is not PickleInt { Value: var p } || p != ProtocolVersion)
             throw new CheckpointFormatException(CheckpointError.UnsupportedFormat, $"legacy protocol version is {protocol}, {ProtocolVersion} expected", offset: protocolAt);
-        var sysInfo = LoadHeaderPickle(source, ref pos, "legacy pickle #3 (sys_info)", limits);
+        var sysInfo = LoadHeaderPickle(source, ref pos, 2, limits, options, headerGlobals);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         AddMetadata(metadata, "sys_info", sysInfo, 0);
 
-        const string objectEntry = "legacy pickle #4 (object)";
+        string objectEntry = PickleNames[3];
         var ids = new StorageIds(objectEntry, legacy: true);
         var unpickler = new Unpickler(objectEntry, pos, limits, ids.Load);
         var root = unpickler.Load(Remaining(source, pos), out int used);
         pos += used;
 
         long keysAt = pos;
-        var keyList = LoadHeaderPickle(source, ref pos, "legacy pickle #5 (storage keys)", limits);
+        var keyList = LoadHeaderPickle(source, ref pos, 4, limits, options, headerGlobals);
         if (keyList is not PickleList keys)
-            throw new CheckpointFormatException(CheckpointError.MalformedArchive, $"legacy storage key list is a {keyList.TypeName}, not a list", offset: keysAt);
+            throw new CheckpointFormatException(CheckpointError.MalformedArchive, $"legacy storage key list is {keyList.Described}, not a list", offset: keysAt);
 
         var byKey = ids.Roots.ToDictionary(r => r.Key, StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in keys.Items)
         {
             if (item is not PickleString { Value: var key })
-                throw new CheckpointFormatException(CheckpointError.MalformedArchive, $"legacy storage key is a {item.TypeName}, not a str", offset: keysAt);
+                throw new CheckpointFormatException(CheckpointError.MalformedArchive, $"legacy storage key is {item.Described}, not a str", offset: keysAt);
             if (!seen.Add(key)) throw new CheckpointFormatException(CheckpointError.MalformedArchive, $"legacy storage key '{key}' is listed twice", offset: keysAt, key: key);
             if (!byKey.TryGetValue(key, out var storage))
                 throw new CheckpointFormatException(CheckpointError.MalformedArchive, $"legacy key list names storage '{key}', which the object never uses", offset: keysAt, key: key);
@@ -78,22 +92,26 @@ internal static class LegacyCheckpointReader
         TensorBinder.Bind(unpickler.Tensors, objectEntry);
         int maxDepth = (limits ?? PickleLimits.Default).MaxNestingDepth;
         var (tensors, unsafeGlobals) = CheckpointFlattener.Flatten(root, unpickler.Globals, options, maxDepth);
-        return new Checkpoint(path, CheckpointFormat.PyTorchLegacy, tensors, root, unsafeGlobals, metadata, source);
+        return new Checkpoint(path, CheckpointFormat.PyTorchLegacy, tensors, root, [.. headerGlobals, .. unsafeGlobals], metadata, source);
     }
 
-    /// <summary>Loads one of the header pickles, which may not name any global nor hold a persistent id.</summary>
-    private static PickleValue LoadHeaderPickle(ByteSource source, ref long pos, string entry, PickleLimits? limits)
+    /// <summary>Loads header pickle <paramref name="index"/> (#1, #2, #3 or #5), which may not name any global (torch writes none there) nor hold a persistent id.</summary>
+    private static PickleValue LoadHeaderPickle(ByteSource source, ref long pos, int index, PickleLimits? limits, CheckpointReadOptions options, List<UnsafeGlobal> found)
     {
+        string entry = PickleNames[index];
         if (pos >= source.Length)
             throw new CheckpointFormatException(CheckpointError.Truncated, $"the file ends at {source.Length:N0} before {entry}", offset: pos);
         var u = new Unpickler(entry, pos, limits, persistentLoad: null);
         var value = u.Load(Remaining(source, pos), out int used);
-        if (u.Globals.Count > 0)
-            throw new CheckpointFormatException(CheckpointError.MalformedArchive,
-                $"{entry} names the global '{u.Globals[0].FullName}'; torch writes none there", offset: u.Globals[0].Offset, entry: entry);
+        HeaderGlobals.Check(u.Globals, options, found, index == 0
+            ? "instead of holding the magic number: the published magic-number bypass, which runs code before torch checks the number"
+            : "where torch writes no global");
         pos += used;
         return value;
     }
+
+    // The magic number as text, for messages.
+    private static string MagicHex => MagicNumber.ToString("x", System.Globalization.CultureInfo.InvariantCulture).TrimStart('0');
 
     private static ReadOnlySpan<byte> Remaining(ByteSource source, long pos) =>
         source.GetSpan(pos, (int)Math.Min(source.Length - pos, int.MaxValue));

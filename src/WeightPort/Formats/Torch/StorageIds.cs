@@ -21,7 +21,7 @@ internal sealed class StorageIds(string entry, bool legacy)
     public PickleValue Load(PickleValue id, long offset)
     {
         if (id is not PickleTuple { Items.Count: > 0 } t)
-            throw Fail(CheckpointError.MalformedPickle, $"persistent id is a {id.TypeName}, not a ('storage', …) tuple", offset);
+            throw Fail(CheckpointError.MalformedPickle, $"persistent id is {id.Described}, not a ('storage', …) tuple", offset);
         var a = t.Items;
         if (a[0] is PickleString { Value: "module" })
             throw Fail(CheckpointError.UnsafeGlobal, "the checkpoint pickles a whole nn.Module (persistent id 'module'): its classes would have to be imported; save the state_dict instead", offset);
@@ -75,7 +75,7 @@ internal sealed class StorageIds(string entry, bool legacy)
         PickleString s => $"'{s.Value}'",
         PickleInt i => i.Value.ToString(),
         PickleGlobal g => g.FullName,
-        _ => "a " + v.TypeName,
+        _ => v.Described,
     };
 
     private CheckpointFormatException Fail(CheckpointError error, string reason, long offset) => new(error, reason, offset: offset, entry: entry);

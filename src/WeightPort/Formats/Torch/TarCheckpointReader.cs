@@ -24,17 +24,28 @@ internal static class TarCheckpointReader
         (long Offset, long Size) Member(string name) => members.TryGetValue(name, out var m) ? m
             : throw new CheckpointFormatException(CheckpointError.MalformedArchive, $"the tar checkpoint has no '{name}' member");
 
+        var found = new List<UnsafeGlobal>();
+        // Parts torch does not build the checkpoint from may still hold a payload for another loader.
+        foreach (var (name, (offset, size)) in members)
+        {
+            if (name is "storages" or "tensors" or "pickle" || size > int.MaxValue) continue;
+            var bytes = source.GetSpan(offset, (int)size);
+            if (name != "sys_info" && !PickleSniff.LooksLikePickle(bytes)) continue;
+            HeaderGlobals.Check(PickleSniff.GlobalsOf(bytes, name, offset, limits, out _), options, found,
+                $"in the tar member '{name}', which torch does not load (another loader may)");
+        }
+
         var objects = new Dictionary<BigIntegerKey, PickleValue>();
         var storages = new Dictionary<BigIntegerKey, PickleStorage>();
 
         // storages
         var (sOff, sSize) = Member("storages");
         long pos = sOff, end = sOff + sSize;
-        long count = CountPickle(source, ref pos, end, "tar 'storages' count", limits);
+        long count = CountPickle(source, ref pos, end, options, found, "tar 'storages' count", limits);
         for (long i = 0; i < count; i++)
         {
             long at = pos;
-            var header = Header(source, ref pos, end, $"tar storage #{i}", limits);
+            var header = Header(source, ref pos, end, options, found, $"tar storage #{i}", limits);
             if (header is not PickleTuple { Items: [PickleInt key, PickleString location, var type] })
                 throw new CheckpointFormatException(CheckpointError.MalformedArchive, $"tar storage #{i} header is not (key, location, storage_type)", offset: at);
             if (!PickleAllowlist.TryGetStorageClass(type, out DType dtype, out _))
@@ -52,7 +63,7 @@ internal static class TarCheckpointReader
             pos += 8 + bytes;
         }
         long viewsAt = pos;
-        var views = Header(source, ref pos, end, "tar storage views", limits);
+        var views = Header(source, ref pos, end, options, found, "tar storage views", limits);
         if (views is not PickleList viewList)
             throw new CheckpointFormatException(CheckpointError.MalformedArchive, "tar storage view list is not a list", offset: viewsAt);
         foreach (var v in viewList.Items)
@@ -71,13 +82,13 @@ internal static class TarCheckpointReader
         var (tOff, tSize) = Member("tensors");
         pos = tOff;
         end = tOff + tSize;
-        count = CountPickle(source, ref pos, end, "tar 'tensors' count", limits);
+        count = CountPickle(source, ref pos, end, options, found, "tar 'tensors' count", limits);
         var rebuilt = new List<PickleTensor>();
         int maxRank = (limits ?? PickleLimits.Default).MaxTensorRank;
         for (long i = 0; i < count; i++)
         {
             long at = pos;
-            var header = Header(source, ref pos, end, $"tar tensor #{i}", limits);
+            var header = Header(source, ref pos, end, options, found, $"tar tensor #{i}", limits);
             if (header is not PickleTuple { Items: [PickleInt key, PickleInt storageId, _] } || !storages.TryGetValue(new(storageId), out var storage))
                 throw new CheckpointFormatException(CheckpointError.MalformedArchive, $"tar tensor #{i} header is not (key, known storage id, type)", offset: at);
             if (end - pos < 8) throw Truncated($"tar tensor #{i} rank", pos);
@@ -121,7 +132,7 @@ internal static class TarCheckpointReader
         if (unpickler.Tensors.Count > 0) TensorBinder.Bind(unpickler.Tensors, "pickle");
         int maxDepth = (limits ?? PickleLimits.Default).MaxNestingDepth;
         var (tensors, unsafeGlobals) = CheckpointFlattener.Flatten(rootValue, unpickler.Globals, options, maxDepth);
-        return new Checkpoint(path, CheckpointFormat.PyTorchTar, tensors, rootValue, unsafeGlobals, new Dictionary<string, string>(), source);
+        return new Checkpoint(path, CheckpointFormat.PyTorchTar, tensors, rootValue, [.. found, .. unsafeGlobals], new Dictionary<string, string>(), source);
     }
 
     /// <summary>True when a ustar header with a valid checksum starts the source.</summary>
@@ -132,7 +143,8 @@ internal static class TarCheckpointReader
         return h.Slice(257, 5).SequenceEqual("ustar"u8) && ChecksumOk(h);
     }
 
-    private static Dictionary<string, (long Offset, long Size)> ReadMembers(ByteSource source)
+    /// <summary>The regular members by name: where their data starts and how long it is.</summary>
+    internal static Dictionary<string, (long Offset, long Size)> ReadMembers(ByteSource source)
     {
         var members = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
         long pos = 0;
@@ -216,20 +228,21 @@ internal static class TarCheckpointReader
         return Encoding.UTF8.GetString(nul >= 0 ? field[..nul] : field);
     }
 
-    private static long CountPickle(ByteSource source, ref long pos, long end, string what, PickleLimits? limits)
+    private static long CountPickle(ByteSource source, ref long pos, long end, CheckpointReadOptions options, List<UnsafeGlobal> found, string what, PickleLimits? limits)
     {
         long at = pos;
-        var v = Header(source, ref pos, end, what, limits);
+        var v = Header(source, ref pos, end, options, found, what, limits);
         return v is PickleInt i && i.TryGetInt64(out long n) && n >= 0 && n <= 1 << 24
             ? n
             : throw new CheckpointFormatException(CheckpointError.MalformedArchive, $"{what} is {v}, not a count", offset: at);
     }
 
-    private static PickleValue Header(ByteSource source, ref long pos, long end, string what, PickleLimits? limits)
+    private static PickleValue Header(ByteSource source, ref long pos, long end, CheckpointReadOptions options, List<UnsafeGlobal> found, string what, PickleLimits? limits)
     {
         if (pos >= end) throw Truncated(what, pos);
         var u = new Unpickler(what, pos, limits, persistentLoad: null);
         var v = u.Load(source.GetSpan(pos, (int)Math.Min(end - pos, int.MaxValue)), out int used);
+        HeaderGlobals.Check(u.Globals, options, found, "in a tar header pickle, where torch writes only storage and tensor classes");
         pos += used;
         return v;
     }

@@ -35,6 +35,20 @@ internal static class ZipCheckpointReader
                     $"record '{e.Name}' lies outside the archive folder '{prefix}/'", offset: e.LocalHeaderOffset);
         }
 
+        string entryName = dataPkl.Name;
+        var ids = new StorageIds(entryName, legacy: false);
+        var unpickler = new Unpickler(entryName, 0, limits, ids.Load);
+        var pickleBytes = zip.ReadSmall(dataPkl);
+        var root = unpickler.Load(pickleBytes, out int end);
+        if (end != pickleBytes.Length)
+            throw new CheckpointFormatException(CheckpointError.MalformedPickle, $"{pickleBytes.Length - end:N0} bytes follow the pickle's STOP", offset: end, entry: entryName);
+        var hiddenGlobals = new List<UnsafeGlobal>();
+        var storageRecords = new HashSet<string>(ids.Roots.Select(r => prefix + "/data/" + r.Key), StringComparer.Ordinal);
+        foreach (var e in zip.Entries)
+        {
+            if (e != dataPkl && !storageRecords.Contains(e.Name)) CheckOtherMember(zip, e, limits, options, hiddenGlobals);
+        }
+
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["prefix"] = prefix };
         var versionEntry = zip.Find(prefix + "/.data/version") ?? zip.Find(prefix + "/version")
             ?? throw new CheckpointFormatException(CheckpointError.MalformedArchive, $"the archive has no '{prefix}/version' record");
@@ -59,14 +73,6 @@ internal static class ZipCheckpointReader
         if (zip.Find(prefix + "/.format_version") is { } fv) metadata["format_version"] = SmallText(zip, fv, 64).Trim();
         if (zip.Find(prefix + "/.data/serialization_id") is { } sid) metadata["serialization_id"] = SmallText(zip, sid, 256).Trim();
 
-        string entryName = dataPkl.Name;
-        var ids = new StorageIds(entryName, legacy: false);
-        var unpickler = new Unpickler(entryName, 0, limits, ids.Load);
-        var pickleBytes = zip.ReadSmall(dataPkl);
-        var root = unpickler.Load(pickleBytes, out int end);
-        if (end != pickleBytes.Length)
-            throw new CheckpointFormatException(CheckpointError.MalformedPickle, $"{pickleBytes.Length - end:N0} bytes follow the pickle's STOP", offset: end, entry: entryName);
-
         var sources = new List<ByteSource> { source };
         foreach (var storage in ids.Roots)
         {
@@ -90,8 +96,25 @@ internal static class ZipCheckpointReader
         TensorBinder.Bind(unpickler.Tensors, entryName);
         int maxDepth = (limits ?? PickleLimits.Default).MaxNestingDepth;
         var (tensors, unsafeGlobals) = CheckpointFlattener.Flatten(root, unpickler.Globals, options, maxDepth);
-        return new Checkpoint(path, CheckpointFormat.PyTorchZip, tensors, root, unsafeGlobals, metadata, [.. sources]);
+        return new Checkpoint(path, CheckpointFormat.PyTorchZip, tensors, root, [.. unsafeGlobals, .. hiddenGlobals], metadata, [.. sources]);
     }
+
+    /// <summary>
+    /// A record other than <c>data.pkl</c> and the storages it uses: torch does not unpickle it, but a pickle hidden there
+    /// (a second <c>.pkl</c>, a pickle named <c>data.bin</c> or <c>.data/serialization_id</c>, an unused storage record)
+    /// is a payload waiting for a loader that does, so any global outside the allowlist in it refuses the file.
+    /// </summary>
+    private static void CheckOtherMember(ZipDirectory zip, ZipEntry entry, PickleLimits? limits, CheckpointReadOptions options, List<UnsafeGlobal> found)
+    {
+        if (entry.Size > MaxOtherPickleBytes && !entry.Name.EndsWith(".pkl", StringComparison.Ordinal)) return;
+        var bytes = zip.ReadSmall(entry);
+        if (!entry.Name.EndsWith(".pkl", StringComparison.Ordinal) && !PickleSniff.LooksLikePickle(bytes)) return;
+        var globals = PickleSniff.GlobalsOf(bytes, entry.Name, 0, limits, out _);
+        HeaderGlobals.Check(globals, options, found, $"in a zip record other than data.pkl (torch does not load it; another loader may)");
+    }
+
+    // Storage records are raw numbers and can be large; a pickle hidden under another name is small.
+    private const long MaxOtherPickleBytes = 64L << 20;
 
     private static CheckpointFormatException TorchScript() =>
         new(CheckpointError.UnsupportedFormat, "this is a TorchScript archive (it has constants.pkl), not a torch.save checkpoint: export its state_dict with torch.save(model.state_dict(), path)");

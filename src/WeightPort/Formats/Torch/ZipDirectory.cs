@@ -31,7 +31,9 @@ internal sealed class ZipDirectory
     {
         Source = source;
         Entries = entries;
-        _byName = entries.ToDictionary(e => e.Name, StringComparer.Ordinal);
+        // Names are unique unless a scan tolerated duplicates; then the first record of a name answers Find.
+        _byName = new Dictionary<string, ZipEntry>(StringComparer.Ordinal);
+        foreach (var e in entries) _byName.TryAdd(e.Name, e);
     }
 
     public ByteSource Source { get; }
@@ -41,14 +43,28 @@ internal sealed class ZipDirectory
 
     public ZipEntry? Find(string name) => _byName.GetValueOrDefault(name);
 
-    public static ZipDirectory Read(ByteSource source)
+    /// <summary>Reads the central directory and every local header.</summary>
+    /// <param name="source">The archive.</param>
+    /// <param name="tolerate">
+    /// For the scanner: receives what a reader refuses but a scan can read past (encryption flags on stored data,
+    /// duplicate names, a local name that differs, gaps and overlaps, unsupported methods, whose records are left out)
+    /// instead of it being thrown. Null: every such problem throws.
+    /// </param>
+    /// <exception cref="CheckpointFormatException">The archive is not readable (or not acceptable, without <paramref name="tolerate"/>).</exception>
+    public static ZipDirectory Read(ByteSource source, Action<CheckpointFormatException>? tolerate = null)
     {
+        void Refuse(CheckpointFormatException e)
+        {
+            if (tolerate is null) throw e;
+            tolerate(e);
+        }
+
         long length = source.Length;
         long eocd = FindEnd(source);
         var end = source.GetSpan(eocd, EndSize);
         int commentLength = BinaryPrimitives.ReadUInt16LittleEndian(end[20..]);
         if (eocd + EndSize + commentLength != length)
-            throw Archive(CheckpointError.MalformedArchive, $"{length - eocd - EndSize - commentLength:N0} bytes follow the zip's end record (comment of {commentLength} bytes)", eocd);
+            Refuse(Archive(CheckpointError.MalformedArchive, $"{length - eocd - EndSize - commentLength:N0} bytes follow the zip's end record (comment of {commentLength} bytes)", eocd));
         if (BinaryPrimitives.ReadUInt16LittleEndian(end[4..]) != 0 || BinaryPrimitives.ReadUInt16LittleEndian(end[6..]) != 0)
             throw Archive(CheckpointError.MalformedArchive, "multi-disk zip archives are not supported", eocd);
         long count = BinaryPrimitives.ReadUInt16LittleEndian(end[10..]);
@@ -106,16 +122,24 @@ internal sealed class ZipDirectory
             var extra = source.GetSpan(p + CentralHeaderSize + nameLen, extraLen);
             ApplyZip64Extra(extra, ref usize, ref csize, ref lho, name, p);
 
-            if ((flags & 0x41) != 0) throw Archive(CheckpointError.MalformedArchive, $"zip entry '{name}' is encrypted", p);
+            // A scan reads a flagged record's stored bytes as they are: a payload behind a flag bit stays visible.
+            if ((flags & 0x41) != 0) Refuse(Archive(CheckpointError.MalformedArchive, $"zip entry '{name}' is encrypted", p));
             if (method is not (ZipEntry.Stored or ZipEntry.Deflate))
-                throw Archive(CheckpointError.MalformedArchive, $"zip entry '{name}' uses compression method {method} (only STORED and DEFLATE are read)", p);
+            {
+                Refuse(Archive(CheckpointError.MalformedArchive, $"zip entry '{name}' uses compression method {method} (only STORED and DEFLATE are read)", p));
+                p = next;
+                continue;
+            }
             if (name.Length == 0 || name.StartsWith('/') || name.Contains('\\') || name.Split('/').Contains(".."))
-                throw Archive(CheckpointError.MalformedArchive, $"zip entry name '{name}' is empty, absolute or climbs out of the archive", p);
-            if (!names.Add(name)) throw Archive(CheckpointError.MalformedArchive, $"zip entry '{name}' appears twice", p);
+                Refuse(Archive(CheckpointError.MalformedArchive, $"zip entry name '{name}' is empty, absolute or climbs out of the archive", p));
+            if (!names.Add(name)) Refuse(Archive(CheckpointError.MalformedArchive, $"zip entry '{name}' appears twice", p));
             if (method == ZipEntry.Stored && csize != usize)
-                throw Archive(CheckpointError.MalformedArchive, $"STORED zip entry '{name}' has compressed size {csize:N0} but size {usize:N0}", p);
+            {
+                Refuse(Archive(CheckpointError.MalformedArchive, $"STORED zip entry '{name}' has compressed size {csize:N0} but size {usize:N0}", p));
+                usize = csize; // a scan reads the bytes that are there
+            }
 
-            long dataOffset = ReadLocalHeader(source, lho, name, method, cdOffset);
+            long dataOffset = ReadLocalHeader(source, lho, name, method, cdOffset, Refuse);
             if (dataOffset + csize > cdOffset)
                 throw Archive(CheckpointError.Truncated, $"zip entry '{name}' of {csize:N0} bytes at {dataOffset:N0} runs into the central directory at {cdOffset:N0}", lho);
             entries.Add(new ZipEntry(name, method, crc, csize, usize, lho, dataOffset));
@@ -123,7 +147,7 @@ internal sealed class ZipDirectory
         }
         if (p != cdEnd) throw Archive(CheckpointError.MalformedArchive, $"central directory holds {cdEnd - p:N0} bytes after its last entry", p);
 
-        CheckCoverage(source, entries, cdOffset);
+        CheckCoverage(source, entries, cdOffset, Refuse);
         return new ZipDirectory(source, entries);
     }
 
@@ -131,29 +155,32 @@ internal sealed class ZipDirectory
     /// The entries must tile the file from byte 0 to the central directory: only a data descriptor may sit between one
     /// entry's data and the next header. Anything else is hidden content (a polyglot) or overlapping entries (a bomb).
     /// </summary>
-    private static void CheckCoverage(ByteSource source, List<ZipEntry> entries, long cdOffset)
+    private static void CheckCoverage(ByteSource source, List<ZipEntry> entries, long cdOffset, Action<CheckpointFormatException> refuse)
     {
         long cursor = 0;
         foreach (var e in entries.OrderBy(e => e.LocalHeaderOffset))
         {
-            CheckGap(source, cursor, e.LocalHeaderOffset, e.Name);
+            CheckGap(source, cursor, e.LocalHeaderOffset, e.Name, refuse);
             cursor = e.DataOffset + e.CompressedSize;
         }
-        CheckGap(source, cursor, cdOffset, "the central directory");
+        CheckGap(source, cursor, cdOffset, "the central directory", refuse);
     }
 
-    private static void CheckGap(ByteSource source, long from, long to, string before)
+    private static void CheckGap(ByteSource source, long from, long to, string before, Action<CheckpointFormatException> refuse)
     {
         long gap = to - from;
         if (gap == 0) return;
         if (gap < 0)
-            throw Archive(CheckpointError.MalformedArchive, $"zip data overlaps '{before}' by {-gap:N0} bytes (overlapping entries)", to);
+        {
+            refuse(Archive(CheckpointError.MalformedArchive, $"zip data overlaps '{before}' by {-gap:N0} bytes (overlapping entries)", to));
+            return;
+        }
         // Data descriptors: CRC + sizes (12 or 20 bytes), optionally after the PK\x07\x08 signature (16 or 24).
         bool signed = gap >= 4 && BinaryPrimitives.ReadUInt32LittleEndian(source.GetSpan(from, 4)) == 0x08074b50;
         if (gap is 16 or 24 ? signed : gap is 12 or 20 && !signed) return;
-        if (from == 0)
-            throw Archive(CheckpointError.MalformedArchive, $"{gap:N0} bytes precede the first zip entry (a polyglot?)", 0);
-        throw Archive(CheckpointError.MalformedArchive, $"{gap:N0} unexplained bytes lie between zip records before {before} (hidden content?)", from);
+        refuse(from == 0
+            ? Archive(CheckpointError.MalformedArchive, $"{gap:N0} bytes precede the first zip entry (a polyglot?)", 0)
+            : Archive(CheckpointError.MalformedArchive, $"{gap:N0} unexplained bytes lie between zip records before {before} (hidden content?)", from));
     }
 
     /// <summary>The bytes of a STORED entry in place, or of a DEFLATE entry inflated into memory (hard-capped at its declared size).</summary>
@@ -222,7 +249,7 @@ internal sealed class ZipDirectory
         throw Archive(CheckpointError.Truncated, "the zip has no end-of-central-directory record (file truncated?)", length);
     }
 
-    private static long ReadLocalHeader(ByteSource source, long lho, string name, int method, long limit)
+    private static long ReadLocalHeader(ByteSource source, long lho, string name, int method, long limit, Action<CheckpointFormatException> refuse)
     {
         if (!source.Contains(lho, LocalHeaderSize) || lho + LocalHeaderSize > limit)
             throw Archive(CheckpointError.MalformedArchive, $"local header of '{name}' at {lho:N0} is outside the entries' region", lho);
@@ -233,12 +260,12 @@ internal sealed class ZipDirectory
         int nameLen = BinaryPrimitives.ReadUInt16LittleEndian(h[26..]);
         int extraLen = BinaryPrimitives.ReadUInt16LittleEndian(h[28..]);
         if (localMethod != method)
-            throw Archive(CheckpointError.MalformedArchive, $"local header of '{name}' says method {localMethod}, the central directory {method}", lho);
+            refuse(Archive(CheckpointError.MalformedArchive, $"local header of '{name}' says method {localMethod}, the central directory {method}", lho));
         if (!source.Contains(lho + LocalHeaderSize, nameLen + extraLen))
             throw Archive(CheckpointError.Truncated, $"local header of '{name}' runs past the end of the file", lho);
         var localName = source.GetSpan(lho + LocalHeaderSize, nameLen);
         if (!localName.SequenceEqual(Encoding.UTF8.GetBytes(name)) && !localName.SequenceEqual(Encoding.Latin1.GetBytes(name)))
-            throw Archive(CheckpointError.MalformedArchive, $"local header at {lho:N0} names '{Encoding.UTF8.GetString(localName)}', the central directory '{name}'", lho);
+            refuse(Archive(CheckpointError.MalformedArchive, $"local header at {lho:N0} names '{Encoding.UTF8.GetString(localName)}', the central directory '{name}'", lho));
         return lho + LocalHeaderSize + nameLen + extraLen;
     }
 
