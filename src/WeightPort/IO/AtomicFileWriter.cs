@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
@@ -69,7 +70,7 @@ internal sealed class AtomicFileWriter : IDisposable
 
         for (int attempt = 0; ; attempt++)
         {
-            string temp = Path.Combine(folder, TempName(name, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(RandomBytes))));
+            string temp = Path.Combine(folder, TempName(name, Environment.ProcessId, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(RandomBytes))));
             try
             {
                 var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize);
@@ -141,11 +142,13 @@ internal sealed class AtomicFileWriter : IDisposable
 
     /// <summary>
     /// Deletes temporary files that earlier, interrupted writes of <paramref name="path"/> left in its folder
-    /// (names <c>.&lt;name&gt;.&lt;12 hex digits&gt;.tmp</c>; nothing else is touched). A temporary file that a live
-    /// writer still holds open, in this process or another, is left alone: the writer keeps it open with
-    /// <see cref="FileShare.None"/>, which is an exclusive <c>flock</c> on Unix and a sharing lock on Windows, and the
-    /// operating system releases it when the writer's process dies, even by SIGKILL. (With .NET's file locking
-    /// turned off, <c>DOTNET_SYSTEM_IO_DISABLEFILELOCKING</c>, a live write cannot be told from a leftover on Unix.)
+    /// (names <c>.&lt;name&gt;.&lt;writer's process id&gt;.&lt;12 hex digits&gt;.tmp</c>, or without the process id
+    /// from earlier versions; nothing else is touched). A temporary file of a live writer, in this process or another,
+    /// is left alone: its writer's process still runs, and the writer keeps it open with <see cref="FileShare.None"/>,
+    /// an exclusive <c>flock</c> on Unix and a sharing lock on Windows that the operating system releases when the
+    /// process dies, even by SIGKILL. The process id covers the moment between the file's creation and its lock, when
+    /// the lock alone cannot tell a new file from a leftover. (With .NET's file locking turned off,
+    /// <c>DOTNET_SYSTEM_IO_DISABLEFILELOCKING</c>, only the process id tells them apart on Unix.)
     /// </summary>
     /// <param name="path">The target whose leftovers to remove.</param>
     /// <param name="olderThan">Also keep files last written more recently than this; null: no age limit.</param>
@@ -161,26 +164,54 @@ internal sealed class AtomicFileWriter : IDisposable
         int deleted = 0;
         foreach (string candidate in Directory.EnumerateFiles(folder))
         {
-            if (!IsTempNameOf(Path.GetFileName(candidate), name)) continue;
+            if (!IsTempNameOf(Path.GetFileName(candidate), name, out int? writer)) continue;
+            if (writer is int pid && ProcessIsAlive(pid)) continue;
             if (File.GetLastWriteTimeUtc(candidate) > cutoff) continue;
             if (TryDeleteUnlocked(candidate)) deleted++;
         }
         return deleted;
     }
 
-    internal static string TempName(string name, string token) => "." + name + "." + token + TempSuffix;
+    internal static string TempName(string name, int processId, string token) =>
+        "." + name + "." + processId.ToString(CultureInfo.InvariantCulture) + "." + token + TempSuffix;
 
-    internal static bool IsTempNameOf(string fileName, string targetName)
+    internal static bool IsTempNameOf(string fileName, string targetName) => IsTempNameOf(fileName, targetName, out _);
+
+    /// <summary>Whether <paramref name="fileName"/> is a temporary file of <paramref name="targetName"/>, and its writer's process id when the name records one.</summary>
+    internal static bool IsTempNameOf(string fileName, string targetName, out int? processId)
     {
+        processId = null;
         string prefix = "." + targetName + ".";
         if (!fileName.StartsWith(prefix, StringComparison.Ordinal) || !fileName.EndsWith(TempSuffix, StringComparison.Ordinal)) return false;
-        var token = fileName.AsSpan(prefix.Length, fileName.Length - prefix.Length - TempSuffix.Length);
-        if (token.Length != RandomBytes * 2) return false;
-        foreach (char c in token)
+        var middle = fileName.AsSpan(prefix.Length, fileName.Length - prefix.Length - TempSuffix.Length);
+        int dot = middle.IndexOf('.');
+        if (dot >= 0)
+        {
+            if (!int.TryParse(middle[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out int pid)) return false;
+            processId = pid;
+            middle = middle[(dot + 1)..];
+        }
+        if (middle.Length != RandomBytes * 2) return false;
+        foreach (char c in middle)
         {
             if (!char.IsAsciiHexDigitLower(c)) return false;
         }
         return true;
+    }
+
+    private static bool ProcessIsAlive(int processId)
+    {
+        if (processId == Environment.ProcessId) return true;
+        if (OperatingSystem.IsLinux()) return Directory.Exists("/proc/" + processId.ToString(CultureInfo.InvariantCulture));
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Deletes <paramref name="path"/> unless a live writer holds it open.</summary>

@@ -16,7 +16,7 @@ public sealed class AtomicFileWriterTests : IDisposable
         using (var w = AtomicFileWriter.Create(target))
         {
             Assert.Equal(_dir, Path.GetDirectoryName(w.TempPath));
-            Assert.Matches(@"^\.model\.pth\.[0-9a-f]{12}\.tmp$", Path.GetFileName(w.TempPath));
+            Assert.Matches(@"^\.model\.pth\.[0-9]+\.[0-9a-f]{12}\.tmp$", Path.GetFileName(w.TempPath));
             w.Stream.Write([1, 2, 3]);
             Assert.False(File.Exists(target));
             w.Commit();
@@ -112,5 +112,38 @@ public sealed class AtomicFileWriterTests : IDisposable
         w.Commit();
         Assert.Equal(new byte[] { 4, 5, 6 }, File.ReadAllBytes(target));
         Assert.Equal(["model.pth"], Directory.GetFiles(_dir).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void CleanStaleTempFiles_UnlockedTempOfALiveProcess_IsKept()
+    {
+        // The moment between a writer creating its temp file and locking it: unlocked, but its process runs.
+        string target = Path.Combine(_dir, "model.pth");
+        string live = Path.Combine(_dir, $".model.pth.{Environment.ProcessId}.0123456789ab.tmp");
+        File.WriteAllBytes(live, [0]);
+
+        Assert.Equal(0, AtomicFileWriter.CleanStaleTempFiles(target));
+        Assert.True(File.Exists(live));
+    }
+
+    [Fact]
+    public void CleanStaleTempFiles_UnlockedTempOfAFinishedProcess_IsDeleted()
+    {
+        string target = Path.Combine(_dir, "model.pth");
+        using var finished = System.Diagnostics.Process.Start("/bin/true")!;
+        finished.WaitForExit();
+        string dead = Path.Combine(_dir, $".model.pth.{finished.Id}.0123456789ab.tmp");
+        File.WriteAllBytes(dead, [0]);
+
+        Assert.Equal(1, AtomicFileWriter.CleanStaleTempFiles(target));
+        Assert.False(File.Exists(dead));
+    }
+
+    [Fact]
+    public void Create_TempName_RecordsTheWritersProcess()
+    {
+        using var w = AtomicFileWriter.Create(Path.Combine(_dir, "model.pth"));
+        Assert.True(AtomicFileWriter.IsTempNameOf(Path.GetFileName(w.TempPath), "model.pth", out int? pid));
+        Assert.Equal(Environment.ProcessId, pid);
     }
 }
