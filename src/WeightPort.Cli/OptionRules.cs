@@ -17,8 +17,16 @@ internal static class OptionRules
     /// <param name="aliases">Other spellings and the value each stands for (<c>fp16</c> → <c>float16</c>).</param>
     public static Option<string?> Choice(string name, string description, string? defaultValue, string[] values, params (string Alias, string Value)[] aliases)
     {
-        var accepted = values.Select(v => (Key: v, Value: v)).Concat(aliases.Select(a => (Key: a.Alias, Value: a.Value))).ToList();
-        string listed = string.Join(", ", values) + (aliases.Length == 0 ? "" : $" (or {string.Join(", ", aliases.Select(a => a.Alias))})");
+        // Plain loops: LINQ over these tuples is JIT-compiled at every start of the CLI, in every command.
+        var accepted = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string v in values) accepted[v] = v;
+        var aliasNames = new List<string>();
+        foreach (var (alias, value) in aliases)
+        {
+            accepted[alias] = value;
+            aliasNames.Add(alias);
+        }
+        string listed = string.Join(", ", values) + (aliases.Length == 0 ? "" : $" (or {string.Join(", ", aliasNames)})");
         var option = new Option<string?>(name)
         {
             Description = $"{description} One of {listed}, in any case.",
@@ -26,8 +34,7 @@ internal static class OptionRules
             CustomParser = result =>
             {
                 string given = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
-                foreach (var (key, value) in accepted)
-                    if (string.Equals(key, given, StringComparison.OrdinalIgnoreCase)) return value;
+                if (accepted.TryGetValue(given, out string? value)) return value;
                 result.AddError($"{name} '{given}' is not one of {listed}");
                 return null;
             },

@@ -8,7 +8,7 @@ namespace WeightPort.Tensors;
 internal sealed class ElementComparison(Tolerance tolerance)
 {
     private double _dot, _normA, _normB;
-    private bool _nonFiniteMismatch;
+    private bool _nonFiniteMismatch, _skippedIdentical;
 
     public long Elements { get; private set; }
     public long Differing { get; private set; }
@@ -21,7 +21,10 @@ internal sealed class ElementComparison(Tolerance tolerance)
     public float FirstB { get; private set; }
 
     /// <summary>The cosine similarity so far (1 for two all-zero tensors, 0 when only one is).</summary>
-    public double Cosine => _normA == 0 && _normB == 0 ? 1.0 : _normA == 0 || _normB == 0 ? 0.0 : _dot / Math.Sqrt(_normA * _normB);
+    /// <exception cref="InvalidOperationException">Identical chunks were counted with <see cref="AddIdentical"/>.</exception>
+    public double Cosine => _skippedIdentical
+        ? throw new InvalidOperationException("the cosine is not tracked once identical chunks were only counted")
+        : _normA == 0 && _normB == 0 ? 1.0 : _normA == 0 || _normB == 0 ? 0.0 : _dot / Math.Sqrt(_normA * _normB);
 
     /// <summary>Whether every element passed the tolerance's element rule (non-finite values only where both sides have the same one).</summary>
     public bool ElementsPass => Violations == 0 && !_nonFiniteMismatch;
@@ -31,6 +34,16 @@ internal sealed class ElementComparison(Tolerance tolerance)
     {
         for (int i = 0; i < a.Length; i++)
             Add(a[i], b[i], BitConverter.SingleToInt32Bits(a[i]) != BitConverter.SingleToInt32Bits(b[i]));
+    }
+
+    /// <summary>
+    /// Counts <paramref name="count"/> elements whose two sides the caller found bitwise identical: nothing can differ
+    /// or violate a tolerance there. The cosine's sums skip them, so <see cref="Cosine"/> is refused afterwards.
+    /// </summary>
+    public void AddIdentical(int count)
+    {
+        Elements += count;
+        _skippedIdentical = true;
     }
 
     /// <summary>Adds one float32 pair; <paramref name="differs"/> says whether their stored bits differ (the caller may know better than float32 bits).</summary>
