@@ -24,6 +24,12 @@ internal static class VerifyCommand
         device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
         var blas = new Option<string>("--blas") { Description = "CPU matrix products: auto, openblas (libopenblas.so.0) or managed (SIMD C#).", DefaultValueFactory = _ => "auto" };
         blas.AcceptOnlyFromAmong("auto", "openblas", "managed");
+        var weights = new Option<string>("--weights")
+        {
+            Description = "How the CPU engine stores the weights: auto (float16 when every weight is exact in float16, which gives bitwise the float32 results; else float32), float32, or the lossy float16 / bfloat16 (the report shows their error).",
+            DefaultValueFactory = _ => "auto",
+        };
+        weights.AcceptOnlyFromAmong("auto", "float32", "float16", "bfloat16");
         var atol = new Option<double>("--atol") { Description = "Absolute tolerance per element.", DefaultValueFactory = _ => Tolerance.Default.Absolute };
         var rtol = new Option<double>("--rtol") { Description = "Relative tolerance per element (times |reference|).", DefaultValueFactory = _ => Tolerance.Default.Relative };
         var minTop1 = new Option<double>("--min-top1") { Description = "Minimum top-1 agreement of the logits, 0..1.", DefaultValueFactory = _ => Tolerance.Default.MinTop1Agreement };
@@ -31,13 +37,22 @@ internal static class VerifyCommand
         var json = new Option<bool>("--json") { Description = "Machine-readable report." };
         var command = new Command("verify", "Run the C# model and compare with a PyTorch reference (or a converted file with its source): max abs/rel error, cosine, top-1 agreement.")
         {
-            checkpoint, reference, device, blas, atol, rtol, minTop1, allowMismatch, json,
+            checkpoint, reference, device, blas, weights, atol, rtol, minTop1, allowMismatch, json,
         };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(checkpoint)!.FullName;
             var cpuBlas = parse.GetValue(blas) switch { "openblas" => CpuBlas.OpenBlas, "managed" => CpuBlas.Managed, _ => CpuBlas.Auto };
-            var (backend, note) = SelectBackend(parse.GetValue(device)!, cpuBlas);
+            var precision = parse.GetValue(weights) switch
+            {
+                "float32" => CpuWeightPrecision.Float32,
+                "float16" => CpuWeightPrecision.Float16,
+                "bfloat16" => CpuWeightPrecision.BFloat16,
+                _ => CpuWeightPrecision.Auto,
+            };
+            if (precision is CpuWeightPrecision.Float16 or CpuWeightPrecision.BFloat16 && cpuBlas == CpuBlas.OpenBlas)
+                throw new UsageException($"--weights {parse.GetValue(weights)} needs the managed kernels (--blas managed or auto); OpenBLAS multiplies float32 only");
+            var (backend, note) = SelectBackend(parse.GetValue(device)!, cpuBlas, precision);
             if (backend is null)
             {
                 context.Error.WriteLine($"error: {note}");
@@ -50,6 +65,7 @@ internal static class VerifyCommand
                     ReferencePath = parse.GetValue(reference)?.FullName,
                     Backend = backend,
                     Blas = cpuBlas,
+                    Weights = precision,
                     Tolerance = Tolerance.Default with { Absolute = parse.GetValue(atol), Relative = parse.GetValue(rtol), MinTop1Agreement = parse.GetValue(minTop1) },
                     Fastai = new FastaiOptions { AllowEmbeddingMismatch = parse.GetValue(allowMismatch) },
                 };
@@ -72,12 +88,12 @@ internal static class VerifyCommand
         return command;
     }
 
-    private static (ComputeBackend? Backend, string Note) SelectBackend(string device, CpuBlas blas)
+    private static (ComputeBackend? Backend, string Note) SelectBackend(string device, CpuBlas blas, CpuWeightPrecision weights)
     {
-        if (device == "cpu") return (CpuBackend.Create(blas), "cpu (asked for)");
+        if (device == "cpu") return (CpuBackend.Create(blas, weights), "cpu (asked for)");
         if (CudaBackend.TryCreate(out var cuda, out var reason)) return (cuda, "cuda");
         if (device == "cuda") return (null, $"--device cuda, but CUDA is not available: {reason}");
-        return (CpuBackend.Create(blas), $"cpu (no CUDA: {reason})");
+        return (CpuBackend.Create(blas, weights), $"cpu (no CUDA: {reason})");
     }
 
     private static void WriteText(TextWriter o, string display, IReadOnlyList<VerificationReport> reports, string note, bool passed)
@@ -92,6 +108,7 @@ internal static class VerifyCommand
             o.WriteLine();
             o.WriteLine($"against {r.Against}");
             o.WriteLine($"  on {r.Backend}; forward {r.ForwardMilliseconds:0.0} ms");
+            if (r.WeightStorage is { } storage) o.WriteLine($"  weights: {storage}");
             var table = new TextTable("output", "elements", "max abs err", "max rel err", "cosine", "top-1", "outside tol", "result").AlignRight(1, 2, 3, 4, 5, 6);
             foreach (var c in r.Outputs)
                 table.Add(c.Name, Format.Count(c.Elements), E(c.MaxAbsError), E(c.MaxRelError), c.Cosine.ToString("0.0000000", CultureInfo.InvariantCulture),
@@ -126,6 +143,7 @@ internal static class VerifyCommand
                 w.WriteString("against", r.Against);
                 w.WriteString("backend", r.Backend);
                 w.WriteNumber("forward_ms", r.ForwardMilliseconds);
+                if (r.WeightStorage is { } storage) w.WriteString("weight_storage", storage);
                 w.WriteBoolean("passed", r.Passed);
                 w.WriteStartObject("tolerance");
                 w.WriteNumber("atol", r.Tolerance.Absolute);
