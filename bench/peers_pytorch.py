@@ -98,7 +98,7 @@ def main():
                 times.append((time.perf_counter() - t) * 1000)
                 del y
             ms = statistics.median(times)
-            tok, ms_tok = 1000 / ms, ms
+            tok, ms_tok, best = 1000 / ms, ms, min(times)
         else:
             x = torch.tensor([[rng.randrange(VOCAB) for _ in range(seq)] for _ in range(batch)])
             model(x)
@@ -109,9 +109,9 @@ def main():
                 times.append(time.perf_counter() - t)
                 del y
             med = statistics.median(times)
-            tok, ms_tok = batch * seq / med, med * 1000 / (batch * seq)
+            tok, ms_tok, best = batch * seq / med, med * 1000 / (batch * seq), min(times) * 1000 / (batch * seq)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"result engine=pytorch case={args.case} load_ms={load_ms:.1f} tok_per_s={tok:.1f} ms_per_token={ms_tok:.3f} peak_rss_mib={rss:.1f}")
+        print(f"result engine=pytorch case={args.case} load_ms={load_ms:.1f} tok_per_s={tok:.1f} ms_per_token={ms_tok:.3f} best_ms_per_token={best:.3f} peak_rss_mib={rss:.1f}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,9 @@
 #
 #   tools/bench_peers.sh [ROUNDS=3]
 #   ENGINES="weightport onnxruntime" CASES="1x1" tools/bench_peers.sh 1     # a subset
+#   BASELINE=/path/to/other/checkout/bench/WeightPort.Peers/bin/Release/net10.0/linux-x64/WeightPort.Peers.dll \
+#     ENGINES="weightport-baseline weightport ..." tools/bench_peers.sh           # another build of WeightPort as
+#                                                                                  # the engine "weightport-baseline"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
@@ -35,6 +38,7 @@ PEERS="dotnet bench/WeightPort.Peers/bin/Release/net10.0/linux-x64/WeightPort.Pe
 peer() { # ENGINE ARGS...
   local engine=$1; shift
   if [ "$engine" = pytorch ]; then "$PYTHON" bench/peers_pytorch.py "$@" --pth "$PTH"
+  elif [ "$engine" = weightport-baseline ]; then dotnet "$BASELINE" "${@:1:1}" "$engine" "${@:2}" --pth "$PTH"
   else $PEERS "${@:1:1}" "$engine" "${@:2}" --pth "$PTH"; fi
 }
 

@@ -18,7 +18,7 @@ MACS = sum(4 * h * (i + h) for i, h in LAYERS) + VOCAB * EMB
 FLOP_PER_TOKEN = 2 * MACS
 WEIGHTS = MACS + sum(8 * h for _, h in LAYERS) + VOCAB  # every matrix element, the biases, the decoder bias
 HALF_ENGINES = {"weightport"}  # engines whose weights are float16 in this run (the log's description says so)
-NAMES = {"weightport": "WeightPort", "weightport-fp32": "WeightPort fp32", "onnxruntime": "ONNX Runtime 1.32",
+NAMES = {"weightport-baseline": "WeightPort before", "weightport": "WeightPort", "weightport-fp32": "WeightPort fp32", "onnxruntime": "ONNX Runtime 1.32",
          "torchsharp": "TorchSharp 0.107 (libtorch 2.10)", "pytorch": "PyTorch 1.13 + OpenBLAS"}
 CASES = [("64x70", "64×70, tokens/s"), ("16x70", "16×70, tokens/s"), ("1x1", "single token, ms")]
 

@@ -7,7 +7,7 @@ using WeightPort.Verification;
 // The .NET side of tools/bench_peers.sh; every line it prints that the script reads starts with a keyword:
 //   machine                        -> "machine fma_gflops=… read_gbps=…"
 //   check ENGINE [options]         -> "check engine=… max_abs=… batch=… seq=…" (logits against PyTorch's reference)
-//   run ENGINE CASE [options]      -> "result engine=… case=… load_ms=… tok_per_s=… ms_per_token=… peak_rss_mib=…"
+//   run ENGINE CASE [options]      -> "result engine=… case=… load_ms=… tok_per_s=… ms_per_token=… best_ms_per_token=… peak_rss_mib=…"
 // ENGINE: weightport | weightport-fp32 | onnxruntime | torchsharp. CASE: 64x70 | 16x70 | 1x1 (one token at a time,
 // state carried). Options: --pth FILE --onnx FILE --torchsharp FILE --reference FILE --threads N --repeats N --steps N.
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -45,7 +45,7 @@ using (peer)
         Console.WriteLine($"check engine={peer.Name} max_abs={maxAbs:E2} batch={reference.Batch} seq={reference.Seq} n={logits.Length}");
         return 0;
     }
-    var (tokPerS, msPerToken) = Timing.Run(peer, opts.Case, opts.Repeats, opts.Steps);
-    Console.WriteLine($"result engine={peer.Name} case={opts.Case} load_ms={loadMs:F1} tok_per_s={tokPerS:F1} ms_per_token={msPerToken:F3} peak_rss_mib={Timing.PeakRssMiB():F1}");
+    var (tokPerS, msPerToken, bestMs) = Timing.Run(peer, opts.Case, opts.Repeats, opts.Steps);
+    Console.WriteLine($"result engine={peer.Name} case={opts.Case} load_ms={loadMs:F1} tok_per_s={tokPerS:F1} ms_per_token={msPerToken:F3} best_ms_per_token={bestMs:F3} peak_rss_mib={Timing.PeakRssMiB():F1}");
 }
 return 0;

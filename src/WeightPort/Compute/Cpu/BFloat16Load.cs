@@ -8,6 +8,9 @@ namespace WeightPort.Compute.Cpu;
 internal readonly unsafe struct BFloat16Load : IWeightLoad
 {
     /// <inheritdoc />
+    public static int ElementSize => 2;
+
+    /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Load16(byte* row, int p)
     {

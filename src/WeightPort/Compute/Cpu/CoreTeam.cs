@@ -11,17 +11,13 @@ namespace WeightPort.Compute.Cpu;
 /// </summary>
 internal sealed class CoreTeam
 {
-    /// <summary>How long an idle worker spins before it sleeps.</summary>
+    /// <summary>How long an idle worker spins (yielding to other threads) before it sleeps.</summary>
     private static readonly long SpinTicks = Stopwatch.Frequency / 5000;
 
     private readonly Worker[] _workers;
     private readonly object _gate = new();
-    private TeamWork? _work;
-    private int _items;
-    private int _next;
-    private int _running;
+    private Job? _job;
     private long _generation;
-    private Exception? _failure;
 
     private CoreTeam(int cores)
     {
@@ -38,6 +34,11 @@ internal sealed class CoreTeam
     public static CoreTeam Shared { get; } = new(Environment.ProcessorCount);
 
     /// <summary>Runs items 0 … <paramref name="items"/> − 1 of <paramref name="work"/> on every core and returns when all are done.</summary>
+    /// <remarks>
+    /// The caller never waits for a worker that has not started: on a machine busier than its cores, a descheduled
+    /// worker costs nothing, the caller takes its items. Each job counts its own items, so a worker that wakes late
+    /// finds an old job exhausted and never runs an item twice.
+    /// </remarks>
     /// <exception cref="AggregateException">An item threw (the first exception, wrapped).</exception>
     public void Run(TeamWork work, int items)
     {
@@ -54,39 +55,20 @@ internal sealed class CoreTeam
         }
         try
         {
-            _work = work;
-            _items = items;
-            _next = 0;
-            _failure = null;
-            _running = _workers.Length;
+            var job = new Job(work, items);
+            Volatile.Write(ref _job, job);
             Interlocked.Increment(ref _generation);
             foreach (Worker w in _workers)
                 if (Interlocked.Exchange(ref w.Sleeping, 0) == 1) w.Wake.Release();
-            Participate();
+            job.Participate();
             var spin = new SpinWait();
-            while (Volatile.Read(ref _running) > 0) spin.SpinOnce(sleep1Threshold: -1);
-            _work = null;
-            if (_failure is { } failure) throw new AggregateException(failure);
+            while (Volatile.Read(ref job.InFlight) > 0) spin.SpinOnce(sleep1Threshold: -1);
+            Volatile.Write(ref _job, null);
+            if (job.Failure is { } failure) throw new AggregateException(failure);
         }
         finally
         {
             Monitor.Exit(_gate);
-        }
-    }
-
-    private void Participate()
-    {
-        TeamWork work = _work!;
-        int items = _items;
-        try
-        {
-            for (int i; (i = Interlocked.Increment(ref _next) - 1) < items;) work.Run(i);
-        }
-        catch (Exception e)
-        {
-            Interlocked.CompareExchange(ref _failure, e, null);
-            // Let the other threads stop early.
-            Volatile.Write(ref _next, items);
         }
     }
 
@@ -97,11 +79,12 @@ internal sealed class CoreTeam
         while (true)
         {
             long start = Stopwatch.GetTimestamp();
+            var spin = new SpinWait();
             while (Volatile.Read(ref _generation) == seen)
             {
                 if (Stopwatch.GetTimestamp() - start < SpinTicks)
                 {
-                    Thread.SpinWait(20);
+                    spin.SpinOnce(sleep1Threshold: -1);
                     continue;
                 }
                 Interlocked.Exchange(ref self.Sleeping, 1);
@@ -111,8 +94,43 @@ internal sealed class CoreTeam
                 break;
             }
             seen = Volatile.Read(ref _generation);
-            Participate();
-            Interlocked.Decrement(ref _running);
+            Volatile.Read(ref _job)?.Participate();
+        }
+    }
+
+    private sealed class Job(TeamWork work, int items)
+    {
+        public int InFlight;
+        private int _next;
+
+        public Exception? Failure { get; private set; }
+
+        public void Participate()
+        {
+            while (true)
+            {
+                // Counted in flight before claiming, so the caller, once every item is claimed, waits for the running ones.
+                Interlocked.Increment(ref InFlight);
+                int i = Interlocked.Increment(ref _next) - 1;
+                if (i >= items)
+                {
+                    Interlocked.Decrement(ref InFlight);
+                    return;
+                }
+                try
+                {
+                    work.Run(i);
+                }
+                catch (Exception e)
+                {
+                    lock (this) Failure ??= e;
+                    Volatile.Write(ref _next, items);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref InFlight);
+                }
+            }
         }
     }
 

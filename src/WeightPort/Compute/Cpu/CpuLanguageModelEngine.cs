@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using WeightPort.Fastai;
 using WeightPort.Model;
 
@@ -23,6 +25,7 @@ internal sealed unsafe class CpuLanguageModelEngine : LanguageModelEngine
     private readonly float* _decoderBias;
     private readonly Direction[][] _layers;
     private float[] _xproj = [];
+    private float[] _recurrent = [];
     private float[] _bufferA = [];
     private float[] _bufferB = [];
     private int _batchSize;
@@ -47,6 +50,18 @@ internal sealed unsafe class CpuLanguageModelEngine : LanguageModelEngine
             int r0 = (int)((long)batch * part / parts), r1 = (int)((long)batch * (part + 1) / parts);
             LstmCellKernel.Step(r1 - r0, hidden, (float*)z + r0 * stride, stride, (float*)bias,
                 (float*)c + (long)r0 * hidden, (float*)h + (long)r0 * hidden, (float*)hOut + r0 * outStride, outStride);
+        }
+    }
+
+    /// <summary>Widens rows of a float16/bfloat16 matrix into float32, one tile of rows per item.</summary>
+    private sealed class WidenWork(WeightView source, int rows, int k, nint target) : TeamWork
+    {
+        public override void Run(int item)
+        {
+            int j0 = item * Vector512Sgemm.TileN, n = Math.Min(rows, j0 + Vector512Sgemm.TileN) - j0;
+            float* dst = (float*)target + (long)j0 * k;
+            if (source.Element == WeightElement.Float16) Vector512Sgemm.Widen<Float16Load>(source, j0, n, k, dst);
+            else Vector512Sgemm.Widen<BFloat16Load>(source, j0, n, k, dst);
         }
     }
 
@@ -251,12 +266,22 @@ internal sealed unsafe class CpuLanguageModelEngine : LanguageModelEngine
                     new TileProduct(batch, gates, hidden, (nint)h, hidden, dir.WeightHh, 0, (nint)xp, gates, Accumulate: true));
             }
             else _gemm.MultiplyTransposed((int)rows, gates, dir.Input, input, dir.Input, dir.WeightIh, null, xp, gates, accumulate: false);
+            WeightView whh = dir.WeightHh;
+            if (whh.Element != WeightElement.Float32 && batch >= Vector512Sgemm.BlockRows && seq > 1)
+            {
+                // The batched products widen each float16 tile before use; widening the whole recurrent matrix once
+                // per call instead of once per timestep gives the same float32 values to the same kernel.
+                float[] widened = Scratch(ref _recurrent, (long)gates * hidden); // pinned: its address is stable
+                var w = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(widened));
+                CoreTeam.Shared.Run(new WidenWork(whh, gates, hidden, (nint)w), (gates + Vector512Sgemm.TileN - 1) / Vector512Sgemm.TileN);
+                whh = WeightView.Float32(w, hidden);
+            }
             for (int s = 0; s < seq; s++)
             {
                 int t = d == 0 ? s : seq - 1 - s;
                 float* z = xp + (long)t * gates;
                 if (seq > 1 || _gemm is not ManagedSgemm)
-                    _gemm.MultiplyTransposed(batch, gates, hidden, h, hidden, dir.WeightHh, null, z, checked((int)stride), accumulate: true);
+                    _gemm.MultiplyTransposed(batch, gates, hidden, h, hidden, whh, null, z, checked((int)stride), accumulate: true);
                 float* hOut = output + (long)t * outWidth + d * hidden;
                 if (batch < ParallelCellRows)
                 {

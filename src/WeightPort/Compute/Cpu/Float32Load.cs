@@ -7,6 +7,9 @@ namespace WeightPort.Compute.Cpu;
 internal readonly unsafe struct Float32Load : IWeightLoad
 {
     /// <inheritdoc />
+    public static int ElementSize => 4;
+
+    /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Load16(byte* row, int p) => Vector512.Load((float*)row + p);
 

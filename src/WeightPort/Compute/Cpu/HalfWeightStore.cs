@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using WeightPort.IO;
 using WeightPort.Tensors;
 
@@ -59,7 +60,7 @@ internal sealed unsafe class HalfWeightStore : IDisposable
                 Parallel.For(0, chunks, () => 0L, (c, state, local) =>
                 {
                     int start = c * Chunk, length = Math.Min(Chunk, source.Length - start);
-                    long changed = Convert(source.Span.Slice(start, length), (ushort*)target + start, element);
+                    long changed = Convert(source.Span.Slice(start, length), (ushort*)target + start, element, exactOnly);
                     if (changed > 0 && exactOnly)
                     {
                         InterlockedMin(ref inexactAt, matrix);
@@ -93,24 +94,21 @@ internal sealed unsafe class HalfWeightStore : IDisposable
         }
     }
 
-    /// <summary>Writes <paramref name="source"/> as <paramref name="element"/> and returns how many values changed.</summary>
-    private static long Convert(ReadOnlySpan<float> source, ushort* target, WeightElement element)
+    /// <summary>
+    /// Writes <paramref name="source"/> as <paramref name="element"/> and returns how many values changed; with
+    /// <paramref name="exactOnly"/> it may stop at the first change (returning a positive count).
+    /// </summary>
+    private static long Convert(ReadOnlySpan<float> source, ushort* target, WeightElement element, bool exactOnly)
     {
         var bits = MemoryMarshal.Cast<float, uint>(source);
         long changed = 0;
         if (element == WeightElement.Float16)
         {
+            if (exactOnly) return ExactFloat16(bits, target) ? 0 : 1;
             var half = new Span<Half>(target, source.Length);
             TensorPrimitives.ConvertToHalf(source, half);
-            Span<float> back = stackalloc float[1024];
-            for (int s = 0; s < source.Length; s += back.Length)
-            {
-                int n = Math.Min(back.Length, source.Length - s);
-                TensorPrimitives.ConvertToSingle(half.Slice(s, n), back[..n]);
-                if (MemoryMarshal.Cast<float, uint>(back[..n]).SequenceEqual(bits.Slice(s, n))) continue;
-                var backBits = MemoryMarshal.Cast<float, uint>(back[..n]);
-                for (int i = 0; i < n; i++) if (backBits[i] != bits[s + i]) changed++;
-            }
+            for (int i = 0; i < source.Length; i++)
+                if (BitConverter.SingleToUInt32Bits((float)half[i]) != bits[i]) changed++;
             return changed;
         }
         for (int i = 0; i < bits.Length; i++)
@@ -122,6 +120,59 @@ internal sealed unsafe class HalfWeightStore : IDisposable
             if (r << 16 != b) changed++;
         }
         return changed;
+    }
+
+    /// <summary>
+    /// Converts values that float16 holds exactly, in one pass: a zero, or a float32 whose exponent lies in float16's
+    /// normal range and whose 13 low mantissa bits are zero, is a bit shuffle away from its float16. Vectors with
+    /// anything else (subnormals, infinities, NaNs, inexact values) go through the scalar conversion and its check.
+    /// </summary>
+    /// <returns>False at the first value that float16 cannot hold exactly.</returns>
+    private static bool ExactFloat16(ReadOnlySpan<uint> bits, ushort* target)
+    {
+        int i = 0;
+        fixed (uint* src = bits)
+        {
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; i + 32 <= bits.Length; i += 32)
+                {
+                    Vector512<uint> lo = Vector512.Load(src + i), hi = Vector512.Load(src + i + 16);
+                    if (!Simple(lo, out Vector512<uint> hlo) || !Simple(hi, out Vector512<uint> hhi))
+                    {
+                        if (!ScalarExact(src + i, target + i, 32)) return false;
+                        continue;
+                    }
+                    Vector512.Narrow(hlo, hhi).Store(target + i);
+                }
+            }
+            return ScalarExact(src + i, target + i, bits.Length - i);
+        }
+    }
+
+    /// <summary>Zero or exact normal float16 values: their float16 bits; false when any lane is something else.</summary>
+    private static bool Simple(Vector512<uint> bits, out Vector512<uint> half)
+    {
+        Vector512<uint> magnitude = bits & Vector512.Create(0x7FFFFFFFu);
+        Vector512<uint> zero = Vector512.Equals(magnitude, Vector512<uint>.Zero);
+        // Exponent field 113 … 142 (float16's 1 … 30) and nothing in the 13 bits float16 drops.
+        Vector512<uint> inRange = Vector512.GreaterThanOrEqual(magnitude, Vector512.Create(113u << 23))
+            & Vector512.LessThan(magnitude, Vector512.Create(143u << 23))
+            & Vector512.Equals(magnitude & Vector512.Create(0x1FFFu), Vector512<uint>.Zero);
+        half = ((bits >> 16) & Vector512.Create(0x8000u)) | Vector512.AndNot((magnitude - Vector512.Create(112u << 23)) >> 13, zero);
+        return Vector512.EqualsAll(zero | inRange, Vector512<uint>.AllBitsSet);
+    }
+
+    private static bool ScalarExact(uint* src, ushort* target, int n)
+    {
+        for (int j = 0; j < n; j++)
+        {
+            float f = BitConverter.UInt32BitsToSingle(src[j]);
+            Half h = (Half)f;
+            if (BitConverter.SingleToUInt32Bits((float)h) != src[j]) return false;
+            target[j] = BitConverter.HalfToUInt16Bits(h);
+        }
+        return true;
     }
 
     /// <summary>Frees the block.</summary>

@@ -9,6 +9,9 @@ namespace WeightPort.Compute.Cpu;
 /// </summary>
 internal unsafe interface IWeightLoad
 {
+    /// <summary>Bytes per stored element.</summary>
+    static abstract int ElementSize { get; }
+
     /// <summary>Elements <paramref name="p"/> … <paramref name="p"/> + 15 of the row at <paramref name="row"/>.</summary>
     static abstract Vector512<float> Load16(byte* row, int p);
 

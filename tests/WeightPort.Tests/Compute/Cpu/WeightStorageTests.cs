@@ -36,6 +36,41 @@ public sealed unsafe class WeightStorageTests
     }
 
     [Fact]
+    public void HalfWeightStore_EveryFloat16Value_ConvertsExactlyAndAnInexactOneAbandons()
+    {
+        // Every finite float16 value (zeros, subnormals, normals, both signs) and the infinities, as float32, in an
+        // order that mixes the vector and the scalar paths; then the same with one value float16 cannot hold.
+        var values = new List<float>();
+        for (int h = 0; h < 65536; h++)
+        {
+            Half v = BitConverter.UInt16BitsToHalf((ushort)h);
+            if (!Half.IsNaN(v)) values.Add((float)v);
+        }
+        float[] all = [.. values];
+        new Random(3).Shuffle(all.AsSpan(0, 40000));
+        using (var store = HalfWeightStore.Create([all], WeightElement.Float16, exactOnly: true, out int inexact))
+        {
+            Assert.NotNull(store);
+            Assert.Equal(-1, inexact);
+            for (int i = 0; i < all.Length; i++)
+                Assert.True(BitConverter.HalfToUInt16Bits((Half)all[i]) == store![0][i], $"value {all[i]} stored as 0x{store![0][i]:X4}");
+        }
+        // A mantissa bit below float16's, just past the largest exponent, below the smallest subnormal: among
+        // mixed values (the scalar path) and among plain ones (the vector path).
+        foreach (float bad in new[] { 1f + 1f / 4096, 65536f, 1e-8f })
+        {
+            float[] spoilt = [.. all];
+            spoilt[12345] = bad;
+            Assert.Null(HalfWeightStore.Create([all, spoilt], WeightElement.Float16, exactOnly: true, out int first));
+            Assert.Equal(1, first);
+            float[] plain = Enumerable.Repeat(1.5f, 100).ToArray();
+            plain[40] = bad;
+            Assert.Null(HalfWeightStore.Create([plain], WeightElement.Float16, exactOnly: true, out first));
+            Assert.Equal(0, first);
+        }
+    }
+
+    [Fact]
     public void BFloat16Widen_EveryBitPattern_IsTheUpperHalf()
     {
         var bits = new ushort[65536];
