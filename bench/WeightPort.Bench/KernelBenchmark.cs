@@ -25,15 +25,18 @@ internal static unsafe class KernelBenchmark
             for (int i = 0; i < b.Length; i++) b[i] = (float)(Half)(random.NextSingle() - 0.5f);
             var half = new Half[b.Length];
             System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(b, half);
-            fixed (float* fa = a, fb = b, fc = c, fbias = bias)
+            var packed = GC.AllocateUninitializedArray<float>((n + 63) / 64 * 64 * k, pinned: true);
+            fixed (float* fa = a, fb = b, fc = c, fbias = bias, fp = packed)
             fixed (Half* fh = half)
             {
-                nint pa = (nint)fa, pb = (nint)fb, pc = (nint)fc, pbias = (nint)fbias, ph = (nint)fh;
+                nint pa = (nint)fa, pb = (nint)fb, pc = (nint)fc, pbias = (nint)fbias, ph = (nint)fh, pp = (nint)fp;
+                if (m >= 4) ManagedSgemm.Instance.Pack(WeightView.Float32(fb, k), n, k, fp);
                 var variants = new (string, Action)[]
                 {
                     ("vector256 f32", () => Vector256Sgemm.Instance.MultiplyTransposed(m, n, k, (float*)pa, k, (float*)pb, k, (float*)pbias, (float*)pc, n, false)),
                     ("vector512 f32", () => ManagedSgemm.Instance.MultiplyTransposed(m, n, k, (float*)pa, k, WeightView.Float32((float*)pb, k), (float*)pbias, (float*)pc, n, false)),
                     ("vector512 f16", () => ManagedSgemm.Instance.MultiplyTransposed(m, n, k, (float*)pa, k, new WeightView((void*)ph, k, WeightElement.Float16), (float*)pbias, (float*)pc, n, false)),
+                    ("prepacked", () => { if (m >= 4) ManagedSgemm.Instance.MultiplyPacked(m, n, k, (float*)pa, k, (float*)pp, (float*)pbias, (float*)pc, n, false); }),
                 };
                 double flop = 2.0 * m * n * k;
                 int times = Math.Max(1, (int)(reps * 2e9 / flop));

@@ -53,18 +53,6 @@ internal sealed unsafe class CpuLanguageModelEngine : LanguageModelEngine
         }
     }
 
-    /// <summary>Widens rows of a float16/bfloat16 matrix into float32, one tile of rows per item.</summary>
-    private sealed class WidenWork(WeightView source, int rows, int k, nint target) : TeamWork
-    {
-        public override void Run(int item)
-        {
-            int j0 = item * Vector512Sgemm.TileN, n = Math.Min(rows, j0 + Vector512Sgemm.TileN) - j0;
-            float* dst = (float*)target + (long)j0 * k;
-            if (source.Element == WeightElement.Float16) Vector512Sgemm.Widen<Float16Load>(source, j0, n, k, dst);
-            else Vector512Sgemm.Widen<BFloat16Load>(source, j0, n, k, dst);
-        }
-    }
-
     /// <exception cref="ArgumentException">The weights break <see cref="AwdLstmWeights.Validate"/>, or <paramref name="precision"/> asks for a storage <paramref name="gemm"/> cannot multiply.</exception>
     public CpuLanguageModelEngine(AwdLstmWeights weights, ISgemm gemm, CpuWeightPrecision precision = CpuWeightPrecision.Float32) : base(weights)
     {
@@ -267,20 +255,20 @@ internal sealed unsafe class CpuLanguageModelEngine : LanguageModelEngine
             }
             else _gemm.MultiplyTransposed((int)rows, gates, dir.Input, input, dir.Input, dir.WeightIh, null, xp, gates, accumulate: false);
             WeightView whh = dir.WeightHh;
-            if (whh.Element != WeightElement.Float32 && batch >= Vector512Sgemm.BlockRows && seq > 1)
+            float* panels = null;
+            if (seq > 1 && batch >= Vector512Sgemm.BlockRows && _gemm is ManagedSgemm && ManagedSgemm.IsVector512)
             {
-                // The batched products widen each float16 tile before use; widening the whole recurrent matrix once
-                // per call instead of once per timestep gives the same float32 values to the same kernel.
-                float[] widened = Scratch(ref _recurrent, (long)gates * hidden); // pinned: its address is stable
-                var w = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(widened));
-                CoreTeam.Shared.Run(new WidenWork(whh, gates, hidden, (nint)w), (gates + Vector512Sgemm.TileN - 1) / Vector512Sgemm.TileN);
-                whh = WeightView.Float32(w, hidden);
+                // Every timestep multiplies by the same recurrent matrix: pack it once per call, not once per step.
+                float[] packed = Scratch(ref _recurrent, (long)(gates + Vector512Sgemm.TileN - 1) / Vector512Sgemm.TileN * Vector512Sgemm.TileN * hidden);
+                panels = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(packed)); // pinned: its address is stable
+                ManagedSgemm.Instance.Pack(whh, gates, hidden, panels);
             }
             for (int s = 0; s < seq; s++)
             {
                 int t = d == 0 ? s : seq - 1 - s;
                 float* z = xp + (long)t * gates;
-                if (seq > 1 || _gemm is not ManagedSgemm)
+                if (panels != null) ManagedSgemm.Instance.MultiplyPacked(batch, gates, hidden, h, hidden, panels, null, z, checked((int)stride), accumulate: true);
+                else if (seq > 1 || _gemm is not ManagedSgemm)
                     _gemm.MultiplyTransposed(batch, gates, hidden, h, hidden, whh, null, z, checked((int)stride), accumulate: true);
                 float* hOut = output + (long)t * outWidth + d * hidden;
                 if (batch < ParallelCellRows)

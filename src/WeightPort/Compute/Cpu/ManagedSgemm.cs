@@ -43,6 +43,32 @@ internal sealed unsafe class ManagedSgemm : ISgemm
     }
 
     /// <summary>
+    /// Packs all of <paramref name="b"/> [<paramref name="n"/>, <paramref name="k"/>] into float32 panels for
+    /// <see cref="MultiplyPacked"/>: <c>⌈n / 64⌉ · 64 · k</c> floats at <paramref name="panels"/>. For a matrix that
+    /// many products with m ≥ 4 use in a row (the recurrent weights over the timesteps of a batch). AVX-512 only.
+    /// </summary>
+    public void Pack(WeightView b, int n, int k, float* panels)
+    {
+        if (!IsVector512) throw new NotSupportedException("packed products need AVX-512");
+        int tiles = (n + Vector512Sgemm.TileN - 1) / Vector512Sgemm.TileN;
+        CoreTeam.Shared.Run(new PackWork(b, n, k, (nint)panels), tiles);
+    }
+
+    /// <summary>
+    /// <c>C = A·Bᵀ (+ bias) (+ C)</c> with B from <see cref="Pack"/>, m ≥ <see cref="Vector512Sgemm.BlockRows"/>:
+    /// bitwise what <see cref="MultiplyTransposed(int, int, int, float*, int, WeightView, float*, float*, int, bool)"/>
+    /// gives, without packing each tile again.
+    /// </summary>
+    public void MultiplyPacked(int m, int n, int k, float* a, int lda, float* panels, float* bias, float* c, int ldc, bool accumulate)
+    {
+        if (m < Vector512Sgemm.BlockRows) throw new ArgumentOutOfRangeException(nameof(m), m, "packed products need m >= 4");
+        int tiles = (n + Vector512Sgemm.TileN - 1) / Vector512Sgemm.TileN;
+        var work = new PackedWork(m, n, k, (nint)a, lda, (nint)panels, (nint)bias, (nint)c, ldc, accumulate);
+        if ((long)m * n * k < ParallelThreshold || tiles == 1) for (int t = 0; t < tiles; t++) work.Run(t);
+        else CoreTeam.Shared.Run(work, tiles);
+    }
+
+    /// <summary>
     /// Two products with the same <c>n</c> into the same output rows, the second accumulating: bitwise what two
     /// calls give, in one hand-off to the cores instead of two.
     /// </summary>
@@ -111,5 +137,26 @@ internal sealed unsafe class ManagedSgemm : ISgemm
             }
             Vector256Sgemm.Instance.MultiplyTransposed(m, width, k, a, lda, w, k, bias == null ? null : bias + j0, c + j0, ldc, accumulate);
         }
+    }
+
+    private sealed class PackWork(WeightView b, int n, int k, nint panels) : TeamWork
+    {
+        public override void Run(int item)
+        {
+            int j0 = item * Vector512Sgemm.TileN, width = Math.Min(n, j0 + Vector512Sgemm.TileN) - j0;
+            float* panel = (float*)panels + (long)item * Vector512Sgemm.TileN * k;
+            switch (b.Element)
+            {
+                case WeightElement.Float32: Vector512Sgemm.Pack<Float32Load>(b, j0, width, k, panel); break;
+                case WeightElement.Float16: Vector512Sgemm.Pack<Float16Load>(b, j0, width, k, panel); break;
+                default: Vector512Sgemm.Pack<BFloat16Load>(b, j0, width, k, panel); break;
+            }
+        }
+    }
+
+    private sealed class PackedWork(int m, int n, int k, nint a, int lda, nint panels, nint bias, nint c, int ldc, bool accumulate) : TeamWork
+    {
+        public override void Run(int item) =>
+            Vector512Sgemm.PackedTile(item, m, n, k, (float*)a, lda, (float*)panels, (float*)bias, (float*)c, ldc, accumulate);
     }
 }

@@ -5,18 +5,18 @@ using System.Runtime.Intrinsics.X86;
 namespace WeightPort.Compute.Cpu;
 
 /// <summary>
-/// The AVX-512 products behind <see cref="ManagedSgemm"/>. Every output is the dot product of an A row and a B row
-/// (both contiguous in k, so nothing is packed and mapped weights are used where they lie), accumulated in Vector512
-/// lanes and summed horizontally once at the end.
+/// The AVX-512 products behind <see cref="ManagedSgemm"/>, over tiles of <see cref="TileN"/> = 64 B rows (output
+/// columns), one tile per work item.
 /// <list type="bullet">
-/// <item>m ≥ 4: 4×4 register blocks (16 accumulators; each A and B vector loaded once per block) over tiles of
-/// <see cref="TileN"/> B rows that stay in L2 while every A row passes. float16/bfloat16 tiles are first widened into
-/// a float32 copy of the tile, so the block kernel itself only ever sees float32.</item>
-/// <item>m &lt; 4 (the single-token step): GEMV rows, eight B rows streamed at once, widening float16/bfloat16 in
-/// registers, so the weights cross the memory bus at their stored size.</item>
+/// <item>m ≥ 4: the tile is packed (widened to float32 and transposed: one line of 64 weights per step of k, in L2),
+/// then 4×64 register blocks broadcast A and run one FMA chain per output; nothing is summed horizontally. A matrix
+/// used by many products in a row (the recurrent weights over the timesteps of a batch) is packed once
+/// (<see cref="ManagedSgemm.Pack"/>).</item>
+/// <item>m &lt; 4 (the single-token step): GEMV rows, every output a dot product of an A row with a B row, eight
+/// B rows streamed at once and widened in registers, so the weights cross the memory bus at their stored size.</item>
 /// </list>
-/// Which kernel computes an output depends only on m, its row and its column, never on the storage type, so float16
-/// weights that hold exactly the float32 values give bitwise the float32 results.
+/// Which kernel computes an output depends only on m, its row and its column, never on the storage type, and every
+/// storage is widened exactly: float16 weights that hold the float32 values give bitwise the float32 results.
 /// </summary>
 internal static unsafe class Vector512Sgemm
 {
@@ -43,20 +43,84 @@ internal static unsafe class Vector512Sgemm
             }
             return;
         }
-        if (b.Element == WeightElement.Float32)
+        fixed (float* panel = TileScratch(k))
         {
-            Blocks(j0, j1, m, k, a, lda, (float*)b.Data, b.Ld, bias, c, ldc, accumulate);
+            int width = j1 - j0;
+            switch (b.Element)
+            {
+                case WeightElement.Float32: Pack<Float32Load>(b, j0, width, k, panel); break;
+                case WeightElement.Float16: Pack<Float16Load>(b, j0, width, k, panel); break;
+                default: Pack<BFloat16Load>(b, j0, width, k, panel); break;
+            }
+            Panel(j0, width, m, k, a, lda, panel, bias, c, ldc, accumulate);
+        }
+    }
+
+    /// <summary>
+    /// Tile <paramref name="tile"/> of a product whose B was packed beforehand by <see cref="Pack{T}"/> into
+    /// <paramref name="panels"/> (tile after tile, <c>k × TileN</c> floats each); for m ≥ <see cref="BlockRows"/>.
+    /// </summary>
+    public static void PackedTile(int tile, int m, int n, int k, float* a, int lda, float* panels, float* bias, float* c, int ldc, bool accumulate)
+    {
+        int j0 = tile * TileN;
+        Panel(j0, Math.Min(n, j0 + TileN) - j0, m, k, a, lda, panels + (long)tile * TileN * k, bias, c, ldc, accumulate);
+    }
+
+    /// <summary>
+    /// B rows <paramref name="j0"/> … + <paramref name="width"/> (≤ <see cref="TileN"/>) as float32, transposed:
+    /// element p of row j0 + jj goes to <c>panel[p·TileN + jj]</c>, columns past the width are zero. The block
+    /// kernel then reads one contiguous line of 64 weights per step of k and broadcasts A, so no output needs a
+    /// horizontal sum.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Pack<T>(WeightView b, int j0, int width, int k, float* panel)
+        where T : struct, IWeightLoad
+    {
+        // 16×16 blocks through a buffer in L1: rows are read (and widened) sixteen elements at a time, the panel is
+        // written one contiguous line at a time; element by element, the strided side missed L1 on every access.
+        float* block = stackalloc float[16 * 16];
+        for (int jj0 = 0; jj0 < width; jj0 += 16)
+        {
+            int rows = Math.Min(16, width - jj0);
+            for (int p0 = 0; p0 < k; p0 += 16)
+            {
+                int steps = Math.Min(16, k - p0);
+                for (int r = 0; r < rows; r++)
+                {
+                    byte* row = b.Row(j0 + jj0 + r);
+                    if (steps == 16) T.Load16(row, p0).Store(block + r * 16);
+                    else for (int q = 0; q < steps; q++) block[r * 16 + q] = T.Load1(row, p0 + q);
+                }
+                for (int q = 0; q < steps; q++)
+                {
+                    float* line = panel + (long)(p0 + q) * TileN + jj0;
+                    for (int r = 0; r < rows; r++) line[r] = block[r * 16 + q];
+                }
+            }
+        }
+        if (width < TileN)
+            for (int p = 0; p < k; p++) new Span<float>(panel + (long)p * TileN + width, TileN - width).Clear();
+    }
+
+    private static void Panel(int j0, int width, int m, int k, float* a, int lda, float* panel, float* bias, float* c, int ldc, bool accumulate)
+    {
+        float* tileBias = bias == null ? null : bias + j0;
+        if (width < TileN)
+        {
+            // The last, narrower tile of a row: the kernels write 64 columns, so they write into a buffer first.
+            float* sums = stackalloc float[4 * TileN];
+            for (int r0 = 0; r0 < m; r0 += 4)
+            {
+                int rows = Math.Min(4, m - r0);
+                if (rows == 4) Kernel4x64(k, a + (long)r0 * lda, lda, panel, null, sums, TileN, accumulate: false);
+                else for (int r = 0; r < rows; r++) Kernel1x64(k, a + (long)(r0 + r) * lda, panel, null, sums + r * TileN, accumulate: false);
+                StorePartial(sums, rows, c + (long)r0 * ldc + j0, ldc, tileBias, width, accumulate);
+            }
             return;
         }
-        // Widen the tile once; all m rows then reuse it from L2.
-        int width = j1 - j0;
-        fixed (float* w = TileScratch(k))
-        {
-            if (b.Element == WeightElement.Float16) Widen<Float16Load>(b, j0, width, k, w);
-            else Widen<BFloat16Load>(b, j0, width, k, w);
-            // The widened rows are addressed as rows j0 … j1 of a matrix whose row j0 is at w.
-            Blocks(j0, j1, m, k, a, lda, w - (long)j0 * k, k, bias, c, ldc, accumulate);
-        }
+        int i = 0;
+        for (; i + 4 <= m; i += 4) Kernel4x64(k, a + (long)i * lda, lda, panel, tileBias, c + (long)i * ldc + j0, ldc, accumulate);
+        for (; i < m; i++) Kernel1x64(k, a + (long)i * lda, panel, tileBias, c + (long)i * ldc + j0, accumulate);
     }
 
     /// <summary>This thread's buffer for one widened tile of <paramref name="k"/>-long rows.</summary>
@@ -76,18 +140,6 @@ internal static unsafe class Vector512Sgemm
             for (; p + 16 <= k; p += 16) T.Load16(src, p).Store(dst + p);
             for (; p < k; p++) dst[p] = T.Load1(src, p);
         }
-    }
-
-    private static void Blocks(int j0, int j1, int m, int k, float* a, int lda, float* b, int ldb, float* bias, float* c, int ldc, bool accumulate)
-    {
-        int i = 0;
-        for (; i + 4 <= m; i += 4)
-        {
-            int j = j0;
-            for (; j + 4 <= j1; j += 4) Kernel4x4(i, j, k, a, lda, b, ldb, bias, c, ldc, accumulate);
-            if (j < j1) Rows<Float32Load>(i, i + 4, j, j1, k, a, lda, (byte*)b, (long)ldb * sizeof(float), bias, c, ldc, accumulate);
-        }
-        if (i < m) Rows<Float32Load>(i, m, j0, j1, k, a, lda, (byte*)b, (long)ldb * sizeof(float), bias, c, ldc, accumulate);
     }
 
     /// <summary>Rows i0 … i1 of A against B rows j0 … j1, eight B rows at a time.</summary>
@@ -180,64 +232,96 @@ internal static unsafe class Vector512Sgemm
         return s;
     }
 
+    /// <summary>
+    /// Four A rows against a packed tile: 16 Vector512 accumulators, one FMA chain per output along k, all 64 columns
+    /// written. Nothing but stores follows the loop (a call after it made the JIT spill every accumulator in the loop).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel4x4(int i, int j, int k, float* a, int lda, float* b, int ldb, float* bias, float* c, int ldc, bool accumulate)
+    private static void Kernel4x64(int k, float* a0, int lda, float* panel, float* bias, float* c0, int ldc, bool accumulate)
     {
-        float* a0p = a + (long)i * lda, a1p = a0p + lda, a2p = a1p + lda, a3p = a2p + lda;
-        float* b0p = b + (long)j * ldb, b1p = b0p + ldb, b2p = b1p + ldb, b3p = b2p + ldb;
+        float* a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
         Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
         Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
         Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default;
         Vector512<float> c30 = default, c31 = default, c32 = default, c33 = default;
-        int p = 0;
-        for (; p + 16 <= k; p += 16)
+        float* line = panel;
+        for (int p = 0; p < k; p++, line += TileN)
         {
-            Vector512<float> b0 = Vector512.Load(b0p + p);
-            Vector512<float> b1 = Vector512.Load(b1p + p);
-            Vector512<float> b2 = Vector512.Load(b2p + p);
-            Vector512<float> b3 = Vector512.Load(b3p + p);
-            Vector512<float> a0 = Vector512.Load(a0p + p);
-            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
-            c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
-            c02 = Vector512.FusedMultiplyAdd(a0, b2, c02);
-            c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
-            Vector512<float> a1 = Vector512.Load(a1p + p);
-            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
-            c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
-            c12 = Vector512.FusedMultiplyAdd(a1, b2, c12);
-            c13 = Vector512.FusedMultiplyAdd(a1, b3, c13);
-            Vector512<float> a2 = Vector512.Load(a2p + p);
-            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
-            c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
-            c22 = Vector512.FusedMultiplyAdd(a2, b2, c22);
-            c23 = Vector512.FusedMultiplyAdd(a2, b3, c23);
-            Vector512<float> a3 = Vector512.Load(a3p + p);
-            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
-            c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
-            c32 = Vector512.FusedMultiplyAdd(a3, b2, c32);
-            c33 = Vector512.FusedMultiplyAdd(a3, b3, c33);
+            Vector512<float> b0 = Vector512.Load(line), b1 = Vector512.Load(line + 16), b2 = Vector512.Load(line + 32), b3 = Vector512.Load(line + 48);
+            Vector512<float> x = Vector512.Create(a0[p]);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
+            c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            c02 = Vector512.FusedMultiplyAdd(x, b2, c02);
+            c03 = Vector512.FusedMultiplyAdd(x, b3, c03);
+            x = Vector512.Create(a1[p]);
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
+            c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            c12 = Vector512.FusedMultiplyAdd(x, b2, c12);
+            c13 = Vector512.FusedMultiplyAdd(x, b3, c13);
+            x = Vector512.Create(a2[p]);
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
+            c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            c22 = Vector512.FusedMultiplyAdd(x, b2, c22);
+            c23 = Vector512.FusedMultiplyAdd(x, b3, c23);
+            x = Vector512.Create(a3[p]);
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
+            c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            c32 = Vector512.FusedMultiplyAdd(x, b2, c32);
+            c33 = Vector512.FusedMultiplyAdd(x, b3, c33);
         }
-        Vector128<float> r0 = Reduce4(c00, c01, c02, c03), r1 = Reduce4(c10, c11, c12, c13);
-        Vector128<float> r2 = Reduce4(c20, c21, c22, c23), r3 = Reduce4(c30, c31, c32, c33);
-        for (; p < k; p++)
+        StoreRow(c0, c00, c01, c02, c03, bias, accumulate);
+        StoreRow(c0 + ldc, c10, c11, c12, c13, bias, accumulate);
+        StoreRow(c0 + 2L * ldc, c20, c21, c22, c23, bias, accumulate);
+        StoreRow(c0 + 3L * ldc, c30, c31, c32, c33, bias, accumulate);
+    }
+
+    /// <summary>One A row against a packed tile (the rows past a multiple of four).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel1x64(int k, float* a0, float* panel, float* bias, float* c0, bool accumulate)
+    {
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default;
+        float* line = panel;
+        for (int p = 0; p < k; p++, line += TileN)
         {
-            var bv = Vector128.Create(b0p[p], b1p[p], b2p[p], b3p[p]);
-            r0 += Vector128.Create(a0p[p]) * bv;
-            r1 += Vector128.Create(a1p[p]) * bv;
-            r2 += Vector128.Create(a2p[p]) * bv;
-            r3 += Vector128.Create(a3p[p]) * bv;
+            Vector512<float> x = Vector512.Create(a0[p]);
+            c00 = Vector512.FusedMultiplyAdd(x, Vector512.Load(line), c00);
+            c01 = Vector512.FusedMultiplyAdd(x, Vector512.Load(line + 16), c01);
+            c02 = Vector512.FusedMultiplyAdd(x, Vector512.Load(line + 32), c02);
+            c03 = Vector512.FusedMultiplyAdd(x, Vector512.Load(line + 48), c03);
         }
-        StoreRow(c + (long)i * ldc + j, r0, bias, j, accumulate);
-        StoreRow(c + (long)(i + 1) * ldc + j, r1, bias, j, accumulate);
-        StoreRow(c + (long)(i + 2) * ldc + j, r2, bias, j, accumulate);
-        StoreRow(c + (long)(i + 3) * ldc + j, r3, bias, j, accumulate);
+        StoreRow(c0, c00, c01, c02, c03, bias, accumulate);
+    }
+
+    /// <summary>Writes 64 sums (+ bias) (+ the existing C) to a C row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* target, Vector512<float> s0, Vector512<float> s1, Vector512<float> s2, Vector512<float> s3, float* bias, bool accumulate)
+    {
+        StoreSixteen(target, s0, bias, accumulate);
+        StoreSixteen(target + 16, s1, bias == null ? null : bias + 16, accumulate);
+        StoreSixteen(target + 32, s2, bias == null ? null : bias + 32, accumulate);
+        StoreSixteen(target + 48, s3, bias == null ? null : bias + 48, accumulate);
+    }
+
+    /// <summary>The first <paramref name="width"/> sums of each of <paramref name="rows"/> rows of 64 (+ bias) (+ the existing C), for the last tile of a row.</summary>
+    private static void StorePartial(float* sums, int rows, float* c0, int ldc, float* bias, int width, bool accumulate)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float* target = c0 + (long)r * ldc;
+            for (int j = 0; j < width; j++)
+            {
+                float v = sums[r * TileN + j];
+                if (bias != null) v += bias[j];
+                target[j] = accumulate ? target[j] + v : v;
+            }
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(float* target, Vector128<float> sums, float* bias, int j, bool accumulate)
+    private static void StoreSixteen(float* target, Vector512<float> sums, float* bias, bool accumulate)
     {
-        if (bias != null) sums += Vector128.Load(bias + j);
-        if (accumulate) sums += Vector128.Load(target);
+        if (bias != null) sums += Vector512.Load(bias);
+        if (accumulate) sums += Vector512.Load(target);
         sums.Store(target);
     }
 

@@ -192,6 +192,30 @@ public sealed unsafe class WeightStorageTests
             Assert.True(BitConverter.SingleToInt32Bits(separate[i]) == BitConverter.SingleToInt32Bits(paired[i]), $"element {i}: paired {paired[i]}, separate {separate[i]}");
     }
 
+    [SkippableTheory]
+    [InlineData("float32", 4, 4608, 1152)]
+    [InlineData("float16", 16, 1600, 400)]
+    [InlineData("bfloat16", 7, 130, 33)]
+    public void MultiplyPacked_IsBitwiseMultiplyTransposed(string storage, int m, int n, int k)
+    {
+        Skip.If(!ManagedSgemm.IsVector512, "packed products need AVX-512");
+        var random = new Random(n);
+        float[] a = Any(random, m * k), b = Exact(random, n * k), c0 = Any(random, m * n), bias = Any(random, n);
+        float[] c1 = (float[])c0.Clone();
+        var panels = new float[(n + 63) / 64 * 64 * k];
+        ushort[] narrow = storage == "float32" ? [] : Stored(b, Element(storage));
+        fixed (float* pa = a, pb = b, pc0 = c0, pc1 = c1, pbias = bias, pp = panels)
+        fixed (ushort* pn = narrow)
+        {
+            WeightView view = storage == "float32" ? WeightView.Float32(pb, k) : new WeightView(pn, k, Element(storage));
+            ManagedSgemm.Instance.MultiplyTransposed(m, n, k, pa, k, view, pbias, pc0, n, accumulate: true);
+            ManagedSgemm.Instance.Pack(view, n, k, pp);
+            ManagedSgemm.Instance.MultiplyPacked(m, n, k, pa, k, pp, pbias, pc1, n, accumulate: true);
+        }
+        for (int i = 0; i < c0.Length; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(c0[i]) == BitConverter.SingleToInt32Bits(c1[i]), $"element {i}: packed {c1[i]}, direct {c0[i]}");
+    }
+
     private static AwdLstmWeights Model(AwdLstmConfig config, bool exact, int seed)
     {
         var random = new Random(seed);
