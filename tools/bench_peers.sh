@@ -9,8 +9,9 @@
 # What it does: builds bench/WeightPort.Peers; writes the model files under fixtures/large and artifacts (once);
 # measures the machine's FMA peak and read bandwidth; checks every engine's logits against PyTorch's reference; then
 # ROUNDS rounds, each running every case on every engine, one process per engine and case, the engines alternating
-# (the first engine rotates each round); the machine is measured again at the end. Prints one table with every
-# engine's ratio to WeightPort and the fractions of the machine's limits; the raw lines go to artifacts/bench_peers/.
+# (the first engine rotates each round); the machine is measured again between rounds and at the end (the fractions
+# use the best of these). Prints the tables (median over the rounds, and the best round) with every engine's ratio to
+# WeightPort and the fractions of the machine's limits; the raw lines go to artifacts/bench_peers/.
 #
 #   tools/bench_peers.sh [ROUNDS=3]
 #   ENGINES="weightport onnxruntime" CASES="1x1" tools/bench_peers.sh 1     # a subset
@@ -47,6 +48,7 @@ $PEERS machine | tee -a "$LOG"
 for e in $ENGINES; do peer "$e" check | tee -a "$LOG"; done
 read -r -a engines <<<"$ENGINES"
 for ((r = 0; r < ROUNDS; r++)); do
+  ((r == 0)) || $PEERS machine | tee -a "$LOG"
   for c in $CASES; do
     for ((i = 0; i < ${#engines[@]}; i++)); do
       e=${engines[$(((i + r) % ${#engines[@]}))]}

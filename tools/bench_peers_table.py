@@ -53,48 +53,58 @@ def main():
 
     def med(engine, case, key):
         rows = results.get((engine, case))
-        return statistics.median(float(r[key]) for r in rows) if rows else None
+        if not rows:
+            return None
+        vals = [float(r[key]) for r in rows]
+        if best_round:
+            return min(vals) if key in ("ms_per_token", "load_ms", "peak_rss_mib") else max(vals)
+        return statistics.median(vals)
 
     def spread(engine, case, key):
         rows = results.get((engine, case))
         vals = [float(r[key]) for r in rows] if rows else []
         return (min(vals), max(vals)) if vals else None
 
-    print("\n| case | " + " | ".join(NAMES[e] for e in engines) + " |")
-    print("|---|" + "---|" * len(engines))
-    base = "weightport" if "weightport" in engines else engines[0]
-    for case, label in CASES:
-        cells = []
-        single = case == "1x1"
-        key = "ms_per_token" if single else "tok_per_s"
-        ref = med(base, case, key)
-        for e in engines:
-            v = med(e, case, key)
-            if v is None:
-                cells.append("–")
-                continue
-            ratio = v / ref
-            if single:
-                nbytes = WEIGHTS * (2 if e in half else 4)
-                frac = nbytes / (v / 1000) / 1e9 / read
-                cells.append(f"{v:.2f} ({ratio:.2f}×, {frac:.0%} of read bw{' at fp16 size' if e in half else ''})")
-            else:
-                frac = v * FLOP_PER_TOKEN / 1e9 / peak
-                cells.append(f"{v:,.0f} ({ratio:.2f}×, {frac:.0%} of FMA peak)")
-        print(f"| {label} | " + " | ".join(cells) + " |")
-    for key, label, fmt in (("load_ms", "model file → ready, ms (median of all runs)", "{:,.0f}"),
-                            ("peak_rss_mib", "peak RSS, single token, MiB", "{:,.0f}")):
-        cells = []
-        for e in engines:
-            if key == "load_ms":
-                vals = [float(r[key]) for (en, _), rows in results.items() if en == e for r in rows]
-                v = statistics.median(vals) if vals else None
-                bv = statistics.median(float(r[key]) for (en, _), rows in results.items() if en == base for r in rows)
-            else:
-                v, bv = med(e, "1x1", key), med(base, "1x1", key)
-            cells.append("–" if v is None else fmt.format(v) + f" ({v / bv:.2f}×)")
-        print(f"| {label} | " + " | ".join(cells) + " |")
+    best_round = False
+    for best_round in (False, True):
+        print("\n" + ("best round of each engine (the best call's figures are in the log):" if best_round
+                      else "median over the rounds:"))
+        print("\n| case | " + " | ".join(NAMES[e] for e in engines) + " |")
+        print("|---|" + "---|" * len(engines))
+        base = "weightport" if "weightport" in engines else engines[0]
+        for case, label in CASES:
+            cells = []
+            single = case == "1x1"
+            key = "ms_per_token" if single else "tok_per_s"
+            ref = med(base, case, key)
+            for e in engines:
+                v = med(e, case, key)
+                if v is None:
+                    cells.append("–")
+                    continue
+                ratio = v / ref
+                if single:
+                    nbytes = WEIGHTS * (2 if e in half else 4)
+                    frac = nbytes / (v / 1000) / 1e9 / read
+                    cells.append(f"{v:.2f} ({ratio:.2f}×, {frac:.0%} of read bw{' at fp16 size' if e in half else ''})")
+                else:
+                    frac = v * FLOP_PER_TOKEN / 1e9 / peak
+                    cells.append(f"{v:,.0f} ({ratio:.2f}×, {frac:.0%} of FMA peak)")
+            print(f"| {label} | " + " | ".join(cells) + " |")
+        for key, label, fmt in (("load_ms", "model file → ready, ms (median of all runs)", "{:,.0f}"),
+                                ("peak_rss_mib", "peak RSS, single token, MiB", "{:,.0f}")):
+            cells = []
+            for e in engines:
+                if key == "load_ms":
+                    vals = [float(r[key]) for (en, _), rows in results.items() if en == e for r in rows]
+                    v = statistics.median(vals) if vals else None
+                    bv = statistics.median(float(r[key]) for (en, _), rows in results.items() if en == base for r in rows)
+                else:
+                    v, bv = med(e, "1x1", key), med(base, "1x1", key)
+                cells.append("–" if v is None else fmt.format(v) + f" ({v / bv:.2f}×)")
+            print(f"| {label} | " + " | ".join(cells) + " |")
 
+    best_round = False
     print("\nWeightPort against the best peer (peers: onnxruntime, torchsharp, pytorch):")
     peers = [e for e in engines if not e.startswith("weightport")]
     for w in [e for e in engines if e.startswith("weightport")]:
