@@ -7,7 +7,8 @@ namespace WeightPort.Compute.Cpu;
 /// the calling thread. A single token runs seven products of a millisecond or less each, back to back: the workers
 /// spin for a moment after each job, so the next one starts without a wake-up through the OS (which a
 /// <see cref="Parallel.For(int, int, Action{int})"/> on sleeping pool threads pays every time), then sleep.
-/// One job at a time; a caller that finds the team busy (another model on another thread) runs on the thread pool.
+/// One job at a time; a caller that finds the team busy (another model on another thread, or an item of the running
+/// job) runs on the thread pool.
 /// </summary>
 internal sealed class CoreTeam
 {
@@ -15,7 +16,7 @@ internal sealed class CoreTeam
     private static readonly long SpinTicks = Stopwatch.Frequency / 5000;
 
     private readonly Worker[] _workers;
-    private readonly object _gate = new();
+    private int _busy;
     private Job? _job;
     private long _generation;
 
@@ -48,7 +49,8 @@ internal sealed class CoreTeam
             for (int i = 0; i < items; i++) work.Run(i);
             return;
         }
-        if (!Monitor.TryEnter(_gate))
+        // Not a Monitor: it is reentrant, and an item that called Run on the same thread would replace the job it runs in.
+        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
             Parallel.For(0, items, work.Run);
             return;
@@ -68,7 +70,7 @@ internal sealed class CoreTeam
         }
         finally
         {
-            Monitor.Exit(_gate);
+            Volatile.Write(ref _busy, 0);
         }
     }
 
