@@ -17,7 +17,7 @@ internal static class LoadBenchmark
     {
         var (anonBefore, fileBefore) = Rss();
         var clock = Stopwatch.StartNew();
-        using var backend = CpuBackend.Create();
+        using var backend = CpuBackend.Create(CpuBlas.Auto, CpuWeightPrecision.Float32);
         using var checkpoint = FastaiCheckpoint.Open(path);
         var plan = ConversionPlan.Create(checkpoint);
         var weights = AwdLstmWeights.FromPlan(plan);

@@ -7,6 +7,7 @@ using WeightPort.Compute.Cpu;
 // dispose: `using var o = model.Forward(...)`, so a call reuses the previous call's arrays; reuse: caller-owned buffers.
 // load FILE [--copy]: load time and memory of a model, weights mapped (default) or copied.
 // Anything else goes to BenchmarkDotNet (kernel benchmarks).
+if (args.Length > 0 && args[0] == "kernels") return KernelBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 1);
 if (args.Length > 1 && args[0] == "load") return LoadBenchmark.Run(args[1], args.Contains("--copy"));
 if (args.Length > 0 && args[0] == "side-by-side")
 {

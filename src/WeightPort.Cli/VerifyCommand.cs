@@ -22,6 +22,9 @@ internal static class VerifyCommand
         var reference = new Option<FileInfo?>("--reference") { Description = "A reference from tools/make_reference.py: torch.save'd {tokens, logits | class_logits, last_hidden}. Without it, a converted file is checked against its source (from its manifest)." };
         var device = OptionRules.Choice("--device", "auto (CUDA when a GPU is present, else CPU), cpu or cuda.", "auto", ["auto", "cpu", "cuda"]);
         var blas = OptionRules.Choice("--blas", "CPU matrix products: auto, openblas (libopenblas.so.0) or managed (SIMD C#).", "auto", ["auto", "openblas", "managed"]);
+        var weights = OptionRules.Choice("--weights",
+            "How the CPU engine stores the weights: auto (float16 when every weight is exact in float16, which gives bitwise the float32 results; else float32), float32, or the lossy float16 / bfloat16 (the report shows their error).",
+            "auto", ["auto", "float32", "float16", "bfloat16"], ("fp32", "float32"), ("fp16", "float16"), ("bf16", "bfloat16"));
         var atol = new Option<double>("--atol") { Description = "Absolute tolerance per element, ≥ 0.", DefaultValueFactory = _ => Tolerance.Default.Absolute }
             .InRange(0, double.MaxValue, "a finite number ≥ 0");
         var rtol = new Option<double>("--rtol") { Description = "Relative tolerance per element (times |reference|), ≥ 0.", DefaultValueFactory = _ => Tolerance.Default.Relative }
@@ -34,13 +37,22 @@ internal static class VerifyCommand
         var json = new Option<bool>("--json") { Description = "Machine-readable report." };
         var command = new Command("verify", "Run the C# model and compare with a PyTorch reference (or a converted file with its source): max abs/rel error, cosine, top-1 agreement.")
         {
-            checkpoint, reference, device, blas, atol, rtol, minTop1, allowMismatch, ignore, verbose, json,
+            checkpoint, reference, device, blas, weights, atol, rtol, minTop1, allowMismatch, ignore, verbose, json,
         };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(checkpoint)!.FullName;
             var cpuBlas = parse.GetValue(blas) switch { "openblas" => CpuBlas.OpenBlas, "managed" => CpuBlas.Managed, _ => CpuBlas.Auto };
-            var (backend, note, cudaReason) = SelectBackend(parse.GetValue(device)!, cpuBlas);
+            var precision = parse.GetValue(weights) switch
+            {
+                "float32" => CpuWeightPrecision.Float32,
+                "float16" => CpuWeightPrecision.Float16,
+                "bfloat16" => CpuWeightPrecision.BFloat16,
+                _ => CpuWeightPrecision.Auto,
+            };
+            if (precision is CpuWeightPrecision.Float16 or CpuWeightPrecision.BFloat16 && cpuBlas == CpuBlas.OpenBlas)
+                throw new UsageException($"--weights {parse.GetValue(weights)} needs the managed kernels (--blas managed or auto); OpenBLAS multiplies float32 only");
+            var (backend, note, cudaReason) = SelectBackend(parse.GetValue(device)!, cpuBlas, precision);
             if (parse.GetValue(verbose) && cudaReason is not null && !parse.GetValue(json)) context.Error.WriteLine($"CUDA is not used: {cudaReason}");
             using (backend)
             {
@@ -49,6 +61,7 @@ internal static class VerifyCommand
                     ReferencePath = parse.GetValue(reference)?.FullName,
                     Backend = backend,
                     Blas = cpuBlas,
+                    Weights = precision,
                     Tolerance = Tolerance.Default with { Absolute = parse.GetValue(atol), Relative = parse.GetValue(rtol), MinTop1Agreement = parse.GetValue(minTop1) },
                     Fastai = new FastaiOptions { AllowEmbeddingMismatch = parse.GetValue(allowMismatch), IgnoredSubtrees = parse.GetValue(ignore) ?? [] },
                 };
@@ -72,12 +85,12 @@ internal static class VerifyCommand
     }
 
     // The device line stays one short line; why CUDA is missing in full (every place searched) is for --verbose and JSON.
-    private static (ComputeBackend Backend, string Note, string? CudaReason) SelectBackend(string device, CpuBlas blas)
+    private static (ComputeBackend Backend, string Note, string? CudaReason) SelectBackend(string device, CpuBlas blas, CpuWeightPrecision weights)
     {
-        if (device == "cpu") return (CpuBackend.Create(blas), "cpu (asked for)", null);
+        if (device == "cpu") return (CpuBackend.Create(blas, weights), "cpu (asked for)", null);
         if (CudaBackend.TryCreate(out var cuda, out var reason, out var summary)) return (cuda, "cuda", null);
         if (device == "cuda") throw new DeviceUnavailableException($"--device cuda, but CUDA is not available: {reason}");
-        return (CpuBackend.Create(blas), $"cpu ({summary})", reason);
+        return (CpuBackend.Create(blas, weights), $"cpu ({summary})", reason);
     }
 
     private static void WriteText(TextWriter o, string display, IReadOnlyList<VerificationReport> reports, string note, bool passed)
@@ -92,6 +105,7 @@ internal static class VerifyCommand
             o.WriteLine();
             o.WriteLine($"against {r.Against}");
             o.WriteLine($"  on {r.Backend}; forward {r.ForwardMilliseconds:0.0} ms");
+            if (r.WeightStorage is { } storage) o.WriteLine($"  weights: {storage}");
             var table = new TextTable("output", "elements", "max abs err", "max rel err", "cosine", "top-1", "outside tol", "result").AlignRight(1, 2, 3, 4, 5, 6);
             foreach (var c in r.Outputs)
                 table.Add(c.Name, Format.Count(c.Elements), E(c.MaxAbsError), E(c.MaxRelError), c.Cosine.ToString("0.0000000", CultureInfo.InvariantCulture),
@@ -127,6 +141,7 @@ internal static class VerifyCommand
                 w.WriteString("against", r.Against);
                 w.WriteString("backend", r.Backend);
                 w.WriteNumber("forward_ms", r.ForwardMilliseconds);
+                if (r.WeightStorage is { } storage) w.WriteString("weight_storage", storage);
                 w.WriteBoolean("passed", r.Passed);
                 w.WriteStartObject("tolerance");
                 w.WriteNumber("atol", r.Tolerance.Absolute);

@@ -67,6 +67,9 @@ public sealed class AwdLstm : IDisposable
     /// <summary>The model's shape.</summary>
     public AwdLstmConfig Config => Weights.Config;
 
+    /// <summary>How the engine holds the weights and why, e.g. "float16 (every weight is exact in float16 …)".</summary>
+    internal string WeightStorage => _engine.WeightStorage;
+
     /// <summary>The batch size of the current hidden state (0 after <see cref="Reset"/>).</summary>
     public int BatchSize => _engine.BatchSize;
 

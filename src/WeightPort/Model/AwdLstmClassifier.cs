@@ -73,6 +73,9 @@ public sealed class AwdLstmClassifier : IDisposable
     /// <summary>The weights the classifier runs.</summary>
     internal AwdLstmWeights Weights { get; }
 
+    /// <summary>How the engine holds the weights and why.</summary>
+    internal string WeightStorage => _engine.WeightStorage;
+
     /// <summary>The fastai version whose semantics are reproduced.</summary>
     internal ClassifierPooling Pooling { get; }
 

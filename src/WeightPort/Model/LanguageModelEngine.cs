@@ -30,6 +30,9 @@ internal abstract class LanguageModelEngine : IDisposable
     /// <summary>Whether <see cref="Decode"/> is available (language models; encoders and classifiers have none).</summary>
     public bool HasDecoder { get; }
 
+    /// <summary>How the engine holds the weights, and why (for reports): "float32", "float16 (every weight is exact …)".</summary>
+    public virtual string WeightStorage => "float32";
+
     /// <summary>The batch size of the current hidden state (0 after <see cref="Reset"/>, until the next call).</summary>
     public abstract int BatchSize { get; }
 

@@ -50,6 +50,18 @@ internal sealed unsafe class MappedFloatMemory : MemoryManager<float>
         return new MappedFloatMemory(mapped, offset, (int)tensor.ElementCount).Memory;
     }
 
+    /// <summary>
+    /// When <paramref name="memory"/> is read in place from a mapped file, takes its pages out of this process's
+    /// resident set (they stay in the page cache and are read again from it if needed); otherwise does nothing.
+    /// For an engine that has copied the weights into another form and no longer reads these.
+    /// </summary>
+    public static void DropResidentPages(ReadOnlyMemory<float> memory)
+    {
+        if (!MemoryMarshal.TryGetMemoryManager(memory, out MappedFloatMemory? _, out int _, out int length)) return;
+        using var pin = memory.Pin();
+        NativePages.DropFilePages((byte*)pin.Pointer, (long)length * sizeof(float));
+    }
+
     /// <inheritdoc />
     public override Span<float> GetSpan()
     {

@@ -44,7 +44,7 @@ public static class ModelVerifier
                 nameof(options));
         }
 
-        ComputeBackend? ownBackend = options.Backend is null ? CpuBackend.Create(options.Blas) : null;
+        ComputeBackend? ownBackend = options.Backend is null ? CpuBackend.Create(options.Blas, options.Weights) : null;
         var backend = options.Backend ?? ownBackend!;
         try
         {
@@ -55,7 +55,7 @@ public static class ModelVerifier
                 var reports = new List<VerificationReport> { AgainstReference(model, outputs, backend, options.Tolerance) };
                 if (backend is not CpuBackend)
                 {
-                    using var cpu = CpuBackend.Create(options.Blas);
+                    using var cpu = CpuBackend.Create(options.Blas, options.Weights);
                     reports.Add(AgainstReference(model, outputs, cpu, options.Tolerance));
                 }
                 return reports;
@@ -116,7 +116,7 @@ public static class ModelVerifier
             problems.Add($"the reference's tokens go outside the model's vocabulary of {cfg.Model.VocabSize}: it was made from a different model");
             return Report(0);
         }
-        var (logits, classLogits, hidden, ms) = Run(model, reference.Tokens, reference.Batch, reference.Seq, backend);
+        var (logits, classLogits, hidden, ms, storage) = Run(model, reference.Tokens, reference.Batch, reference.Seq, backend);
         if (cfg.IsClassifier)
         {
             if (reference.ClassLogits is null) problems.Add("the model is a classifier but the reference has no 'class_logits'");
@@ -138,7 +138,7 @@ public static class ModelVerifier
             }
             if (reference.Logits is null && reference.LastHidden is null) problems.Add("the reference has neither 'logits' nor 'last_hidden' to compare");
         }
-        return Report(ms);
+        return Report(ms) with { WeightStorage = storage };
     }
 
     /// <summary>
@@ -158,11 +158,13 @@ public static class ModelVerifier
         for (int i = 0; i < tokens.Length; i++) tokens[i] = rng.Next(low, vocab);
         var outputs = new List<ComparisonResult>();
         double ms = 0;
+        string? storage = null;
         if (problems.Count == 0)
         {
             var a = Run(converted, tokens, batch, seq, backend);
             var b = Run(source, tokens, batch, seq, backend);
             ms = a.Ms;
+            storage = a.Storage;
             if (converted.Config.IsClassifier) outputs.Add(TensorComparison.Compare("class_logits", a.ClassLogits!, b.ClassLogits!, tolerance, converted.Config.ClassCount));
             else
             {
@@ -170,26 +172,26 @@ public static class ModelVerifier
                 outputs.Add(TensorComparison.Compare("last_hidden", a.Hidden!, b.Hidden!, tolerance));
             }
         }
-        return new VerificationReport(converted.Path, converted.Layout, converted.Config, source.Path, backend.Description, tolerance, outputs, weights, problems, ms);
+        return new VerificationReport(converted.Path, converted.Layout, converted.Config, source.Path, backend.Description, tolerance, outputs, weights, problems, ms) { WeightStorage = storage };
     }
 
-    private static (float[]? Logits, float[]? ClassLogits, float[]? Hidden, double Ms) Run(LoadedWeights model, int[] tokens, int batch, int seq, ComputeBackend backend)
+    private static (float[]? Logits, float[]? ClassLogits, float[]? Hidden, double Ms, string Storage) Run(LoadedWeights model, int[] tokens, int batch, int seq, ComputeBackend backend)
     {
         var clock = Stopwatch.StartNew();
         if (model.Config.IsClassifier)
         {
             using var classifier = AwdLstmClassifier.FromWeights(model.Weights, backend, model.Pooling);
             var cl = classifier.Classify(tokens, batch, seq);
-            return (null, cl, null, clock.Elapsed.TotalMilliseconds);
+            return (null, cl, null, clock.Elapsed.TotalMilliseconds, classifier.WeightStorage);
         }
         using var lm = AwdLstm.FromWeights(model.Weights, backend);
         if (!model.Config.HasDecoder)
         {
             var h = lm.Encode(tokens, batch, seq);
-            return (null, null, h, clock.Elapsed.TotalMilliseconds);
+            return (null, null, h, clock.Elapsed.TotalMilliseconds, lm.WeightStorage);
         }
         var output = lm.Forward(tokens, batch, seq);
-        return (output.Logits, null, output.LastHidden, clock.Elapsed.TotalMilliseconds);
+        return (output.Logits, null, output.LastHidden, clock.Elapsed.TotalMilliseconds, lm.WeightStorage);
     }
 
     private static List<ComparisonResult> CompareWeights(LoadedWeights converted, LoadedWeights source)

@@ -17,6 +17,9 @@ namespace WeightPort.Verification;
 public sealed record VerificationReport(string Checkpoint, FastaiLayout Layout, FastaiModelConfig Config, string Against, string Backend, Tolerance Tolerance,
     IReadOnlyList<ComparisonResult> Outputs, IReadOnlyList<ComparisonResult> Weights, IReadOnlyList<string> Problems, double ForwardMilliseconds)
 {
+    /// <summary>How the engine held the weights and why ("float16 (every weight is exact …)"); null when no forward pass ran.</summary>
+    public string? WeightStorage { get; init; }
+
     /// <summary>True when there was something to compare, nothing went wrong and every comparison passed.</summary>
     public bool Passed => Problems.Count == 0 && Outputs.Count > 0 && Outputs.All(o => o.Passed) && Weights.All(w => w.Passed);
 }

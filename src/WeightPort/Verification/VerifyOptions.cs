@@ -23,6 +23,13 @@ public sealed record VerifyOptions
     /// <summary>The CPU's matrix products, for the CPU run.</summary>
     public CpuBlas Blas { get; init; } = CpuBlas.Auto;
 
+    /// <summary>
+    /// How the CPU run stores the weights. <see cref="CpuWeightPrecision.Auto"/> (float16 when every weight is exact
+    /// in it, bitwise the float32 results) as in <see cref="CpuBackend.Create"/>; <see cref="CpuWeightPrecision.Float32"/>
+    /// forces float32; float16 and bfloat16 are lossy options whose error the reports show.
+    /// </summary>
+    public CpuWeightPrecision Weights { get; init; } = CpuWeightPrecision.Auto;
+
     /// <summary>When outputs count as equal.</summary>
     public Tolerance Tolerance { get; init; } = Tolerance.Default;
 

@@ -24,6 +24,23 @@ public sealed class VerifyCommandTests : IDisposable
     }
 
     [Fact]
+    public void Verify_WeightStorage_IsReportedForcedAndLossyOnRequest()
+    {
+        string[] common = ["verify", Fixture("wt103_mini_fwd.pth"), "--reference", Reference("wt103_mini_fwd.pth"), "--device", "cpu"];
+        var auto = CliRunner.Run(common);
+        Assert.True(auto.ExitCode == 0, auto.Out + auto.Error);
+        Assert.Matches(@"weights: float(16|32) \(", auto.Out);
+        var forced = CliRunner.Run([.. common, "--weights", "float32"]);
+        Assert.True(forced.ExitCode == 0, forced.Out + forced.Error);
+        Assert.Contains("weights: float32 (as asked)", forced.Out);
+        // The mini model's random weights are not exact in bfloat16: the report says so and shows the error.
+        var lossy = CliRunner.Run([.. common, "--weights", "bfloat16", "--blas", "managed", "--json"]);
+        using var doc = System.Text.Json.JsonDocument.Parse(lossy.Out);
+        var report = doc.RootElement.GetProperty("reports")[0];
+        Assert.StartsWith("bfloat16 (as asked; lossy:", report.GetProperty("weight_storage").GetString());
+    }
+
+    [Fact]
     public void Verify_ForeignReference_ExitsFour()
     {
         var r = CliRunner.Run("verify", Fixture("fastai_v2_lm.zip.pth"), "--reference", Reference("fastai_v1_lm.legacy.pth"), "--device", "cpu", "--json");

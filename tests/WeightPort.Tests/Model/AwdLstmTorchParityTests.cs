@@ -80,6 +80,8 @@ public sealed class AwdLstmTorchParityTests
     [InlineData("lm", CpuBlas.Auto)]
     [InlineData("bidir", CpuBlas.Managed)]
     [InlineData("bidir", CpuBlas.Auto)]
+    [InlineData("lm", CpuBlas.OpenBlas)]
+    [InlineData("bidir", CpuBlas.OpenBlas)]
     public void Forward_StatefulCallsWithBatchChange_MatchesPyTorch(string kind, CpuBlas blas)
     {
         Case c = Generate(kind, seed: 11);

@@ -7,6 +7,6 @@ public enum CpuBlas
     Auto,
     /// <summary>OpenBLAS (<c>cblas_sgemm</c>/<c>cblas_sgemv</c>) through a runtime-loaded native library; fails when it is absent.</summary>
     OpenBlas,
-    /// <summary>The managed Vector256 kernels, parallel over all cores; no native dependency.</summary>
+    /// <summary>The managed SIMD kernels (Vector512 on CPUs with AVX-512, else Vector256), on all cores; no native dependency.</summary>
     Managed,
 }

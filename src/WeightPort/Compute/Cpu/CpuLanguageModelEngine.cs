@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using WeightPort.Fastai;
 using WeightPort.Model;
 
@@ -17,20 +19,22 @@ internal sealed unsafe class CpuLanguageModelEngine : LanguageModelEngine
 
     private readonly ISgemm _gemm;
     private readonly List<MemoryHandle> _pins = [];
-    private readonly float* _embedding;
-    private readonly float* _decoderWeight;
+    private readonly HalfWeightStore? _store;
+    private readonly WeightView _embedding;
+    private readonly WeightView _decoderWeight;
     private readonly float* _decoderBias;
     private readonly Direction[][] _layers;
     private float[] _xproj = [];
+    private float[] _recurrent = [];
     private float[] _bufferA = [];
     private float[] _bufferB = [];
     private int _batchSize;
 
-    /// <summary>One direction of one layer: pinned weights, the summed bias and its hidden state.</summary>
+    /// <summary>One direction of one layer: the weights, the summed bias and its hidden state.</summary>
     private sealed class Direction
     {
-        public required float* WeightIh;
-        public required float* WeightHh;
+        public required WeightView WeightIh;
+        public required WeightView WeightHh;
         public required float[] Bias;
         public required int Input;
         public required int Hidden;
@@ -38,17 +42,49 @@ internal sealed unsafe class CpuLanguageModelEngine : LanguageModelEngine
         public float[] C = [];
     }
 
-    /// <exception cref="ArgumentException">The weights break <see cref="AwdLstmWeights.Validate"/>.</exception>
-    public CpuLanguageModelEngine(AwdLstmWeights weights, ISgemm gemm) : base(weights)
+    /// <summary>The cell update of one timestep, its batch rows split into <c>parts</c> blocks.</summary>
+    private sealed class CellWork(int batch, int parts, int hidden, nint z, long stride, nint bias, nint c, nint h, nint hOut, long outStride) : TeamWork
+    {
+        public override void Run(int part)
+        {
+            int r0 = (int)((long)batch * part / parts), r1 = (int)((long)batch * (part + 1) / parts);
+            LstmCellKernel.Step(r1 - r0, hidden, (float*)z + r0 * stride, stride, (float*)bias,
+                (float*)c + (long)r0 * hidden, (float*)h + (long)r0 * hidden, (float*)hOut + r0 * outStride, outStride);
+        }
+    }
+
+    /// <exception cref="ArgumentException">The weights break <see cref="AwdLstmWeights.Validate"/>, or <paramref name="precision"/> asks for a storage <paramref name="gemm"/> cannot multiply.</exception>
+    public CpuLanguageModelEngine(AwdLstmWeights weights, ISgemm gemm, CpuWeightPrecision precision = CpuWeightPrecision.Float32) : base(weights)
     {
         _gemm = gemm;
         AwdLstmConfig cfg = Config;
         try
         {
-            _embedding = Pin(weights.Embedding);
+            // Matrix order: embedding, [decoder], then per layer and direction W_ih, W_hh.
+            var matrices = new List<ReadOnlyMemory<float>> { weights.Embedding };
+            bool ownDecoder = weights.HasDecoder && weights.DecoderWeight is not null;
+            if (ownDecoder) matrices.Add(weights.EffectiveDecoderWeight);
+            foreach (var layer in weights.Layers)
+                foreach (var d in layer)
+                {
+                    matrices.Add(d.WeightIh);
+                    matrices.Add(d.WeightHh);
+                }
+            (_store, WeightStorage) = Store(matrices, precision, gemm);
+            int next = 0;
+            WeightView View(int ld) => _store is { } store
+                ? new WeightView(store[next], ld, store.Element)
+                : WeightView.Float32(Pin(matrices[next]), ld);
+            WeightView Take(int ld)
+            {
+                WeightView v = View(ld);
+                next++;
+                return v;
+            }
+            _embedding = Take(cfg.EmbSize);
             if (weights.HasDecoder)
             {
-                _decoderWeight = Pin(weights.EffectiveDecoderWeight);
+                _decoderWeight = ownDecoder ? Take(cfg.EmbSize) : _embedding;
                 if (weights.DecoderBias is { } db) _decoderBias = Pin(db);
             }
             _layers = new Direction[cfg.Layers][];
@@ -59,10 +95,9 @@ internal sealed unsafe class CpuLanguageModelEngine : LanguageModelEngine
                 for (int d = 0; d < cfg.Directions; d++)
                 {
                     LstmDirectionWeights w = weights.Layers[l][d];
-                    long gates = 4L * hidden;
-                    float* wih = Pin(w.WeightIh);
-                    float* whh = Pin(w.WeightHh);
-                    var bias = GC.AllocateArray<float>((int)gates, pinned: true);
+                    WeightView wih = Take(input);
+                    WeightView whh = Take(hidden);
+                    var bias = GC.AllocateArray<float>(4 * hidden, pinned: true);
                     System.Numerics.Tensors.TensorPrimitives.Add(w.BiasIh.Span, w.BiasHh.Span, bias);
                     _layers[l][d] = new Direction { WeightIh = wih, WeightHh = whh, Bias = bias, Input = input, Hidden = hidden };
                 }
@@ -71,7 +106,39 @@ internal sealed unsafe class CpuLanguageModelEngine : LanguageModelEngine
         catch
         {
             Unpin();
+            _store?.Dispose();
             throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public override string WeightStorage { get; }
+
+    /// <summary>Decides the storage and builds the reduced-precision copy when there is one.</summary>
+    private static (HalfWeightStore? Store, string Description) Store(List<ReadOnlyMemory<float>> matrices, CpuWeightPrecision precision, ISgemm gemm)
+    {
+        switch (precision)
+        {
+            case CpuWeightPrecision.Float32:
+                return (null, "float32 (as asked)");
+            case CpuWeightPrecision.Auto:
+                if (gemm is not ManagedSgemm || !ManagedSgemm.IsVector512)
+                    return (null, "float32 (float16 storage needs the managed AVX-512 kernels)");
+                var exact = HalfWeightStore.Create(matrices, WeightElement.Float16, exactOnly: true, out int inexact);
+                return exact is null
+                    ? (null, $"float32 (weight matrix {inexact} of {matrices.Count} has values float16 cannot hold exactly)")
+                    : (exact, "float16 (every weight is exact in float16: results bitwise equal to float32)");
+            case CpuWeightPrecision.Float16:
+            case CpuWeightPrecision.BFloat16:
+                var element = precision == CpuWeightPrecision.Float16 ? WeightElement.Float16 : WeightElement.BFloat16;
+                if (!gemm.Supports(element)) throw new ArgumentException($"{element} weights need the managed kernels (CpuBlas.Managed)", nameof(precision));
+                var store = HalfWeightStore.Create(matrices, element, exactOnly: false, out _)!;
+                string name = element == WeightElement.Float16 ? "float16" : "bfloat16";
+                return (store, store.Rounded == 0
+                    ? $"{name} (as asked; every weight exact)"
+                    : $"{name} (as asked; lossy: {store.Rounded:N0} of {matrices.Sum(m => (long)m.Length):N0} weights rounded)");
+            default:
+                throw new ArgumentOutOfRangeException(nameof(precision), precision, "unknown CpuWeightPrecision value");
         }
     }
 
@@ -135,7 +202,18 @@ internal sealed unsafe class CpuLanguageModelEngine : LanguageModelEngine
         fixed (float* inPtr = input)
         {
             for (int r = 0; r < rows; r++)
-                new ReadOnlySpan<float>(_embedding + (long)tokens[r] * emb, emb).CopyTo(new Span<float>(inPtr + (long)r * emb, emb));
+            {
+                var target = new Span<float>(inPtr + (long)r * emb, emb);
+                byte* row = _embedding.Row(tokens[r]);
+                switch (_embedding.Element)
+                {
+                    case WeightElement.Float32: new ReadOnlySpan<float>(row, emb).CopyTo(target); break;
+                    case WeightElement.Float16: System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>(row, emb), target); break;
+                    default:
+                        for (int i = 0; i < emb; i++) target[i] = BitConverter.Int32BitsToSingle(((ushort*)row)[i] << 16);
+                        break;
+                }
+            }
         }
 
         float[] current = input;
@@ -167,13 +245,31 @@ internal sealed unsafe class CpuLanguageModelEngine : LanguageModelEngine
         fixed (float* h = dir.H)
         fixed (float* c = dir.C)
         {
-            _gemm.MultiplyTransposed((int)rows, gates, dir.Input, input, dir.Input, dir.WeightIh, dir.Input, null, xp, gates, accumulate: false);
             long stride = (long)seq * gates;
+            if (seq == 1 && _gemm is ManagedSgemm managed)
+            {
+                // One timestep: both products in one hand-off to the cores (bitwise the two calls below).
+                managed.MultiplyTransposedPair(
+                    new TileProduct((int)rows, gates, dir.Input, (nint)input, dir.Input, dir.WeightIh, 0, (nint)xp, gates, Accumulate: false),
+                    new TileProduct(batch, gates, hidden, (nint)h, hidden, dir.WeightHh, 0, (nint)xp, gates, Accumulate: true));
+            }
+            else _gemm.MultiplyTransposed((int)rows, gates, dir.Input, input, dir.Input, dir.WeightIh, null, xp, gates, accumulate: false);
+            WeightView whh = dir.WeightHh;
+            float* panels = null;
+            if (seq > 1 && batch >= Vector512Sgemm.BlockRows && _gemm is ManagedSgemm && ManagedSgemm.IsVector512)
+            {
+                // Every timestep multiplies by the same recurrent matrix: pack it once per call, not once per step.
+                float[] packed = Scratch(ref _recurrent, (long)(gates + Vector512Sgemm.TileN - 1) / Vector512Sgemm.TileN * Vector512Sgemm.TileN * hidden);
+                panels = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(packed)); // pinned: its address is stable
+                ManagedSgemm.Instance.Pack(whh, gates, hidden, panels);
+            }
             for (int s = 0; s < seq; s++)
             {
                 int t = d == 0 ? s : seq - 1 - s;
                 float* z = xp + (long)t * gates;
-                _gemm.MultiplyTransposed(batch, gates, hidden, h, hidden, dir.WeightHh, hidden, null, z, checked((int)stride), accumulate: true);
+                if (panels != null) ManagedSgemm.Instance.MultiplyPacked(batch, gates, hidden, h, hidden, panels, null, z, checked((int)stride), accumulate: true);
+                else if (seq > 1 || _gemm is not ManagedSgemm)
+                    _gemm.MultiplyTransposed(batch, gates, hidden, h, hidden, whh, null, z, checked((int)stride), accumulate: true);
                 float* hOut = output + (long)t * outWidth + d * hidden;
                 if (batch < ParallelCellRows)
                 {
@@ -181,15 +277,8 @@ internal sealed unsafe class CpuLanguageModelEngine : LanguageModelEngine
                     continue;
                 }
                 // The cell update is a tenth of a step at batch 64; on one core it would leave the other idle.
-                nint pz = (nint)z, pbias = (nint)bias, pc = (nint)c, ph = (nint)h, pout = (nint)hOut;
-                long outStride = (long)seq * outWidth;
-                int halves = Math.Min(Environment.ProcessorCount, batch / (ParallelCellRows / 2));
-                Parallel.For(0, halves, part =>
-                {
-                    int r0 = (int)((long)batch * part / halves), r1 = (int)((long)batch * (part + 1) / halves);
-                    LstmCellKernel.Step(r1 - r0, hidden, (float*)pz + r0 * stride, stride, (float*)pbias,
-                        (float*)pc + (long)r0 * hidden, (float*)ph + (long)r0 * hidden, (float*)pout + r0 * outStride, outStride);
-                });
+                int parts = Math.Min(Environment.ProcessorCount, batch / (ParallelCellRows / 2));
+                CoreTeam.Shared.Run(new CellWork(batch, parts, hidden, (nint)z, stride, (nint)bias, (nint)c, (nint)h, (nint)hOut, (long)seq * outWidth), parts);
             }
         }
     }
@@ -200,7 +289,7 @@ internal sealed unsafe class CpuLanguageModelEngine : LanguageModelEngine
         int emb = Config.EmbSize, vocab = Config.VocabSize;
         fixed (float* a = hidden)
         fixed (float* c = logits)
-            _gemm.MultiplyTransposed(rows, vocab, emb, a, emb, _decoderWeight, emb, _decoderBias, c, vocab, accumulate: false);
+            _gemm.MultiplyTransposed(rows, vocab, emb, a, emb, _decoderWeight, _decoderBias, c, vocab, accumulate: false);
     }
 
     private void Unpin()
@@ -210,5 +299,9 @@ internal sealed unsafe class CpuLanguageModelEngine : LanguageModelEngine
     }
 
     /// <inheritdoc />
-    protected override void DisposeCore() => Unpin();
+    protected override void DisposeCore()
+    {
+        Unpin();
+        _store?.Dispose();
+    }
 }

@@ -14,4 +14,11 @@ internal unsafe interface ISgemm
     /// <paramref name="lda"/>, <paramref name="ldb"/>, <paramref name="ldc"/> floats apart.
     /// </summary>
     void MultiplyTransposed(int m, int n, int k, float* a, int lda, float* b, int ldb, float* bias, float* c, int ldc, bool accumulate);
+
+    /// <summary>Whether <paramref name="element"/> weights can be multiplied.</summary>
+    bool Supports(WeightElement element);
+
+    /// <summary>The same product with B stored as <see cref="WeightView.Element"/> (widened to float32 exactly).</summary>
+    /// <exception cref="NotSupportedException"><see cref="Supports"/> is false for the element type.</exception>
+    void MultiplyTransposed(int m, int n, int k, float* a, int lda, WeightView b, float* bias, float* c, int ldc, bool accumulate);
 }

@@ -55,18 +55,28 @@ internal sealed unsafe class OpenBlasSgemm : ISgemm
     }
 
     /// <inheritdoc />
+    public bool Supports(WeightElement element) => element == WeightElement.Float32;
+
+    /// <inheritdoc />
+    public void MultiplyTransposed(int m, int n, int k, float* a, int lda, WeightView b, float* bias, float* c, int ldc, bool accumulate)
+    {
+        if (b.Element != WeightElement.Float32) throw new NotSupportedException($"OpenBLAS multiplies float32 weights only, not {b.Element}");
+        MultiplyTransposed(m, n, k, a, lda, (float*)b.Data, b.Ld, bias, c, ldc, accumulate);
+    }
+
+    /// <inheritdoc />
     public void MultiplyTransposed(int m, int n, int k, float* a, int lda, float* b, int ldb, float* bias, float* c, int ldc, bool accumulate)
     {
         if (m == 0 || n == 0) return;
         if (bias != null)
         {
             // Seeding C with the bias and using beta = 1 replaces the pass OpenBLAS would spend zeroing C for beta = 0.
-            ManagedSgemm.AddBiasRows(m, n, bias, c, ldc, accumulate);
+            Vector256Sgemm.AddBiasRows(m, n, bias, c, ldc, accumulate);
             accumulate = true;
         }
         if (k == 0)
         {
-            if (!accumulate) ManagedSgemm.ClearRows(m, n, c, ldc);
+            if (!accumulate) Vector256Sgemm.ClearRows(m, n, c, ldc);
             return;
         }
         float beta = accumulate ? 1f : 0f;
