@@ -243,7 +243,15 @@ internal static class FastaiNameMap
 
     // A parameter name that only fastai's modules produce (WeightDropout's weight_hh_l0_raw), unlike the weight/bias
     // names every module has, marks a fastai checkpoint wherever it sits.
-    private static readonly HashSet<string> CanonicalLastSegments = [.. Canonical.Entries.Select(e => LastSegment(e.Template))];
+    private static readonly HashSet<string> CanonicalLastSegments = LastSegments(Canonical);
+
+    // A loop: LINQ over the descriptor's entries is JIT-compiled at every start of the CLI.
+    private static HashSet<string> LastSegments(LayoutDescriptor descriptor)
+    {
+        var segments = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in descriptor.Entries) segments.Add(LastSegment(entry.Template));
+        return segments;
+    }
 
     private static string LastSegment(string template) => template[(template.LastIndexOf('.') + 1)..];
 

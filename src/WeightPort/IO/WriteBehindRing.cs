@@ -29,8 +29,14 @@ internal sealed class WriteBehindRing : IDisposable
         _consumers = consumers;
         _done = new long[consumers.Length];
         Current = _ring[0] = new StagingBlock(blockBytes);
-        _tasks = [.. Enumerable.Range(0, consumers.Length).Select(i =>
-            Task.Factory.StartNew(() => Drain(i), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))];
+        // Loops rather than LINQ here and in Slowest: its generic instantiations over these types are JIT-compiled at
+        // every start of the CLI.
+        _tasks = new Task[consumers.Length];
+        for (int i = 0; i < consumers.Length; i++)
+        {
+            int consumer = i;
+            _tasks[i] = Task.Factory.StartNew(() => Drain(consumer), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
     }
 
     /// <summary>The block the producer fills now.</summary>
@@ -52,7 +58,7 @@ internal sealed class WriteBehindRing : IDisposable
         {
             _produced++;
             Monitor.PulseAll(_gate);
-            while (_produced - _done.Min() >= _ring.Length && _failure is null) Monitor.Wait(_gate);
+            while (_produced - Slowest() >= _ring.Length && _failure is null) Monitor.Wait(_gate);
         }
         ThrowIfFailed();
         // Blocks are allocated on demand: a small file never needs more than one.
@@ -126,5 +132,13 @@ internal sealed class WriteBehindRing : IDisposable
                 Monitor.PulseAll(_gate);
             }
         }
+    }
+
+    // The number of blocks the slowest consumer has finished; called under _gate.
+    private long Slowest()
+    {
+        long slowest = long.MaxValue;
+        foreach (long done in _done) slowest = Math.Min(slowest, done);
+        return slowest;
     }
 }
