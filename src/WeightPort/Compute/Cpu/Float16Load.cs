@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace WeightPort.Compute.Cpu;
 
@@ -16,14 +15,7 @@ internal readonly unsafe struct Float16Load : IWeightLoad
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Load16(byte* row, int p)
-    {
-        Vector256<ushort> h = Vector256.Load((ushort*)row + p);
-        Vector512<uint> u = Avx512F.IsSupported
-            ? Avx512F.ConvertToVector512UInt32(h)
-            : Vector512.Create(Vector256.WidenLower(h), Vector256.WidenUpper(h));
-        return Widen(u);
-    }
+    public static Vector512<float> Load16(byte* row, int p) => Widen(SixteenBitWeights.Load16(row, p));
 
     /// <summary>The float32 values of 16 binary16 bit patterns held in the low halves of <paramref name="u"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
