@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 
 namespace WeightPort.IO;
 
@@ -8,16 +7,13 @@ namespace WeightPort.IO;
 /// for transparent huge pages, so filling it costs a few page faults rather than one per 4 KiB page. Native, so the GC
 /// neither counts nor moves it; dispose it to free the memory.
 /// </summary>
-internal sealed unsafe partial class StagingBlock : MemoryManager<byte>
+internal sealed unsafe class StagingBlock : MemoryManager<byte>
 {
-    private const nuint HugePage = 2 << 20;
-    private const int MadvHugePage = 14;
     private byte* _start;
 
     public StagingBlock(int capacity)
     {
-        _start = (byte*)NativeMemory.AlignedAlloc((nuint)capacity, HugePage);
-        if (OperatingSystem.IsLinux()) _ = Madvise(_start, (nuint)capacity, MadvHugePage); // a hint; ignored where unsupported
+        _start = NativePages.AllocateHuge(capacity);
         Capacity = capacity;
     }
 
@@ -47,10 +43,7 @@ internal sealed unsafe partial class StagingBlock : MemoryManager<byte>
     protected override void Dispose(bool disposing)
     {
         if (_start == null) return;
-        NativeMemory.AlignedFree(_start);
+        NativePages.Free(_start);
         _start = null;
     }
-
-    [LibraryImport("libc", EntryPoint = "madvise")]
-    private static partial int Madvise(void* address, nuint length, int advice);
 }
