@@ -23,6 +23,8 @@ if (opts.Command == "machine")
 IPeer peer = opts.Engine switch
 {
     "weightport" => new WeightPortPeer(opts.Pth, CpuBlas.Auto, CpuWeightPrecision.Auto, "weightport"),
+    // What tools/bench_peers.sh asks of the build named by BASELINE: that build's default WeightPort, under this name.
+    "weightport-baseline" => new WeightPortPeer(opts.Pth, CpuBlas.Auto, CpuWeightPrecision.Auto, "weightport-baseline"),
     "weightport-fp32" => new WeightPortPeer(opts.Pth, CpuBlas.Auto, CpuWeightPrecision.Float32, "weightport-fp32"),
     "weightport-openblas" => new WeightPortPeer(opts.Pth, CpuBlas.OpenBlas, CpuWeightPrecision.Float32, "weightport-openblas"),
     "onnxruntime" => new OnnxRuntimePeer(opts.Onnx, opts.Threads),

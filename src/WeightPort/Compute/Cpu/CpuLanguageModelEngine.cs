@@ -208,7 +208,7 @@ internal sealed unsafe class CpuLanguageModelEngine : LanguageModelEngine
                 switch (_embedding.Element)
                 {
                     case WeightElement.Float32: new ReadOnlySpan<float>(row, emb).CopyTo(target); break;
-                    case WeightElement.Float16: System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>(row, emb), target); break;
+                    case WeightElement.Float16 or WeightElement.FiniteFloat16: System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>(row, emb), target); break;
                     default:
                         for (int i = 0; i < emb; i++) target[i] = BitConverter.Int32BitsToSingle(((ushort*)row)[i] << 16);
                         break;

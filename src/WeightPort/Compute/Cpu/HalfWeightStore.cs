@@ -24,8 +24,8 @@ internal sealed unsafe class HalfWeightStore : IDisposable
         Element = element;
     }
 
-    /// <summary>The storage type.</summary>
-    public WeightElement Element { get; }
+    /// <summary>The storage type: float16 becomes <see cref="WeightElement.FiniteFloat16"/> when no value is an infinity or NaN.</summary>
+    public WeightElement Element { get; private set; }
 
     /// <summary>Values that the conversion changed (0 when exact).</summary>
     public long Rounded { get; private set; }
@@ -37,7 +37,7 @@ internal sealed unsafe class HalfWeightStore : IDisposable
     public ushort* this[int index] => (ushort*)(_block + _offsets[index]);
 
     /// <summary>
-    /// Converts <paramref name="matrices"/> to <paramref name="element"/>. With <paramref name="exactOnly"/>, returns
+    /// Converts <paramref name="matrices"/> to <paramref name="element"/> (float16 or bfloat16). With <paramref name="exactOnly"/>, returns
     /// null (and frees what it built) as soon as a value would change, reporting in <paramref name="firstInexact"/>
     /// which matrix held it. A matrix read in place from a mapped file leaves the resident set once converted.
     /// </summary>
@@ -49,6 +49,7 @@ internal sealed unsafe class HalfWeightStore : IDisposable
         var store = new HalfWeightStore(block, offsets, element);
         int inexactAt = int.MaxValue;
         long rounded = 0;
+        bool anyNonFinite = false;
         try
         {
             for (int i = 0; i < matrices.Count && inexactAt == int.MaxValue; i++)
@@ -60,7 +61,8 @@ internal sealed unsafe class HalfWeightStore : IDisposable
                 Parallel.For(0, chunks, () => 0L, (c, state, local) =>
                 {
                     int start = c * Chunk, length = Math.Min(Chunk, source.Length - start);
-                    long changed = Convert(source.Span.Slice(start, length), (ushort*)target + start, element, exactOnly);
+                    long changed = Convert(source.Span.Slice(start, length), (ushort*)target + start, element, exactOnly, out bool nonFinite);
+                    if (nonFinite) Volatile.Write(ref anyNonFinite, true);
                     if (changed > 0 && exactOnly)
                     {
                         InterlockedMin(ref inexactAt, matrix);
@@ -83,6 +85,7 @@ internal sealed unsafe class HalfWeightStore : IDisposable
             return null;
         }
         store.Rounded = rounded;
+        if (element == WeightElement.Float16 && !anyNonFinite) store.Element = WeightElement.FiniteFloat16;
         return store;
     }
 
@@ -96,19 +99,25 @@ internal sealed unsafe class HalfWeightStore : IDisposable
 
     /// <summary>
     /// Writes <paramref name="source"/> as <paramref name="element"/> and returns how many values changed; with
-    /// <paramref name="exactOnly"/> it may stop at the first change (returning a positive count).
+    /// <paramref name="exactOnly"/> it may stop at the first change (returning a positive count). For float16,
+    /// <paramref name="nonFinite"/> says whether a stored value is an infinity or NaN (a large value rounds to one).
     /// </summary>
-    private static long Convert(ReadOnlySpan<float> source, ushort* target, WeightElement element, bool exactOnly)
+    private static long Convert(ReadOnlySpan<float> source, ushort* target, WeightElement element, bool exactOnly, out bool nonFinite)
     {
         var bits = MemoryMarshal.Cast<float, uint>(source);
         long changed = 0;
+        nonFinite = false;
         if (element == WeightElement.Float16)
         {
-            if (exactOnly) return ExactFloat16(bits, target) ? 0 : 1;
+            if (exactOnly) return ExactFloat16(bits, target, out nonFinite) ? 0 : 1;
             var half = new Span<Half>(target, source.Length);
             TensorPrimitives.ConvertToHalf(source, half);
             for (int i = 0; i < source.Length; i++)
-                if (BitConverter.SingleToUInt32Bits((float)half[i]) != bits[i]) changed++;
+            {
+                float back = (float)half[i];
+                if (BitConverter.SingleToUInt32Bits(back) != bits[i]) changed++;
+                if (!float.IsFinite(back)) nonFinite = true;
+            }
             return changed;
         }
         for (int i = 0; i < bits.Length; i++)
@@ -128,9 +137,10 @@ internal sealed unsafe class HalfWeightStore : IDisposable
     /// anything else (subnormals, infinities, NaNs, inexact values) go through the scalar conversion and its check.
     /// </summary>
     /// <returns>False at the first value that float16 cannot hold exactly.</returns>
-    private static bool ExactFloat16(ReadOnlySpan<uint> bits, ushort* target)
+    private static bool ExactFloat16(ReadOnlySpan<uint> bits, ushort* target, out bool nonFinite)
     {
         int i = 0;
+        nonFinite = false;
         fixed (uint* src = bits)
         {
             if (Vector512.IsHardwareAccelerated)
@@ -140,13 +150,13 @@ internal sealed unsafe class HalfWeightStore : IDisposable
                     Vector512<uint> lo = Vector512.Load(src + i), hi = Vector512.Load(src + i + 16);
                     if (!Simple(lo, out Vector512<uint> hlo) || !Simple(hi, out Vector512<uint> hhi))
                     {
-                        if (!ScalarExact(src + i, target + i, 32)) return false;
+                        if (!ScalarExact(src + i, target + i, 32, ref nonFinite)) return false;
                         continue;
                     }
                     Vector512.Narrow(hlo, hhi).Store(target + i);
                 }
             }
-            return ScalarExact(src + i, target + i, bits.Length - i);
+            return ScalarExact(src + i, target + i, bits.Length - i, ref nonFinite);
         }
     }
 
@@ -163,11 +173,13 @@ internal sealed unsafe class HalfWeightStore : IDisposable
         return Vector512.EqualsAll(zero | inRange, Vector512<uint>.AllBitsSet);
     }
 
-    private static bool ScalarExact(uint* src, ushort* target, int n)
+    // The vector path takes zeros and normals only, so an infinity or NaN always comes through here.
+    private static bool ScalarExact(uint* src, ushort* target, int n, ref bool nonFinite)
     {
         for (int j = 0; j < n; j++)
         {
             float f = BitConverter.UInt32BitsToSingle(src[j]);
+            if (!float.IsFinite(f)) nonFinite = true;
             Half h = (Half)f;
             if (BitConverter.SingleToUInt32Bits((float)h) != src[j]) return false;
             target[j] = BitConverter.HalfToUInt16Bits(h);

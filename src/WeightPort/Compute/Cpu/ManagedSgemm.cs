@@ -132,7 +132,7 @@ internal sealed unsafe class ManagedSgemm : ISgemm
             {
                 byte* row = b.Row(j0 + r);
                 float* target = w + (long)r * k;
-                if (b.Element == WeightElement.Float16) for (int p = 0; p < k; p++) target[p] = Float16Load.Load1(row, p);
+                if (b.Element is WeightElement.Float16 or WeightElement.FiniteFloat16) for (int p = 0; p < k; p++) target[p] = Float16Load.Load1(row, p);
                 else for (int p = 0; p < k; p++) target[p] = BFloat16Load.Load1(row, p);
             }
             Vector256Sgemm.Instance.MultiplyTransposed(m, width, k, a, lda, w, k, bias == null ? null : bias + j0, c + j0, ldc, accumulate);
@@ -149,6 +149,7 @@ internal sealed unsafe class ManagedSgemm : ISgemm
             {
                 case WeightElement.Float32: Vector512Sgemm.Pack<Float32Load>(b, j0, width, k, panel); break;
                 case WeightElement.Float16: Vector512Sgemm.Pack<Float16Load>(b, j0, width, k, panel); break;
+                case WeightElement.FiniteFloat16: Vector512Sgemm.Pack<FiniteFloat16Load>(b, j0, width, k, panel); break;
                 default: Vector512Sgemm.Pack<BFloat16Load>(b, j0, width, k, panel); break;
             }
         }

@@ -39,6 +39,7 @@ internal static unsafe class Vector512Sgemm
             {
                 case WeightElement.Float32: Rows<Float32Load>(0, m, j0, j1, k, a, lda, b.Data, b.RowBytes, bias, c, ldc, accumulate); break;
                 case WeightElement.Float16: Rows<Float16Load>(0, m, j0, j1, k, a, lda, b.Data, b.RowBytes, bias, c, ldc, accumulate); break;
+                case WeightElement.FiniteFloat16: Rows<FiniteFloat16Load>(0, m, j0, j1, k, a, lda, b.Data, b.RowBytes, bias, c, ldc, accumulate); break;
                 default: Rows<BFloat16Load>(0, m, j0, j1, k, a, lda, b.Data, b.RowBytes, bias, c, ldc, accumulate); break;
             }
             return;
@@ -50,6 +51,7 @@ internal static unsafe class Vector512Sgemm
             {
                 case WeightElement.Float32: Pack<Float32Load>(b, j0, width, k, panel); break;
                 case WeightElement.Float16: Pack<Float16Load>(b, j0, width, k, panel); break;
+                case WeightElement.FiniteFloat16: Pack<FiniteFloat16Load>(b, j0, width, k, panel); break;
                 default: Pack<BFloat16Load>(b, j0, width, k, panel); break;
             }
             Panel(j0, width, m, k, a, lda, panel, bias, c, ldc, accumulate);

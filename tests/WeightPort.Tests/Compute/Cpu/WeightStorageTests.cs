@@ -36,6 +36,46 @@ public sealed unsafe class WeightStorageTests
     }
 
     [Fact]
+    public void FiniteFloat16Widen_EveryFiniteBitPattern_EqualsHalfToSingle()
+    {
+        // Every pattern but the 2,048 with an all-ones exponent (infinities and NaNs): 3,968 vectors of 16.
+        ushort[] bits = [.. Enumerable.Range(0, 65536).Where(h => (h & 0x7C00) != 0x7C00).Select(h => (ushort)h)];
+        var widened = new float[16];
+        fixed (ushort* p = bits)
+        {
+            for (int i = 0; i < bits.Length; i += 16)
+            {
+                FiniteFloat16Load.Load16((byte*)p, i).CopyTo(widened);
+                for (int j = 0; j < 16; j++)
+                {
+                    float expected = (float)BitConverter.UInt16BitsToHalf(bits[i + j]);
+                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(widened[j]),
+                        $"0x{bits[i + j]:X4}: {widened[j]} but {expected} expected");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void HalfWeightStore_FiniteFloat16OnlyWhenNoValueIsInfiniteOrNaN()
+    {
+        float[] finite = [.. Enumerable.Range(0, 1000).Select(i => (float)(Half)((i - 500) / 64.0))];
+        using (var store = HalfWeightStore.Create([finite], WeightElement.Float16, exactOnly: true, out _))
+            Assert.Equal(WeightElement.FiniteFloat16, store!.Element);
+        // An infinity exact in float16, in a second matrix; and a finite value that rounds to one when lossy.
+        float[] infinite = [.. finite];
+        infinite[700] = float.NegativeInfinity;
+        using (var store = HalfWeightStore.Create([finite, infinite], WeightElement.Float16, exactOnly: true, out _))
+            Assert.Equal(WeightElement.Float16, store!.Element);
+        float[] large = [.. finite];
+        large[3] = 70000f;
+        using (var store = HalfWeightStore.Create([large], WeightElement.Float16, exactOnly: false, out _))
+            Assert.Equal(WeightElement.Float16, store!.Element);
+        using (var store = HalfWeightStore.Create([finite], WeightElement.BFloat16, exactOnly: false, out _))
+            Assert.Equal(WeightElement.BFloat16, store!.Element);
+    }
+
+    [Fact]
     public void HalfWeightStore_EveryFloat16Value_ConvertsExactlyAndAnInexactOneAbandons()
     {
         // Every finite float16 value (zeros, subnormals, normals, both signs) and the infinities, as float32, in an
@@ -103,13 +143,18 @@ public sealed unsafe class WeightStorageTests
     {
         var s = new ushort[values.Length];
         for (int i = 0; i < values.Length; i++)
-            s[i] = element == WeightElement.Float16
+            s[i] = element is WeightElement.Float16 or WeightElement.FiniteFloat16
                 ? BitConverter.HalfToUInt16Bits((Half)values[i])
                 : (ushort)(BitConverter.SingleToUInt32Bits(values[i]) >> 16);
         return s;
     }
 
-    private static WeightElement Element(string storage) => storage == "float16" ? WeightElement.Float16 : WeightElement.BFloat16;
+    private static WeightElement Element(string storage) => storage switch
+    {
+        "float16" => WeightElement.Float16,
+        "finite float16" => WeightElement.FiniteFloat16,
+        _ => WeightElement.BFloat16,
+    };
 
     /// <summary>The product over float32 weights and over the same weights stored as <paramref name="element"/>: bitwise equal.</summary>
     private static void CheckBitwise(WeightElement element, int m, int n, int k, bool bias, bool accumulate, int seed)
@@ -134,6 +179,7 @@ public sealed unsafe class WeightStorageTests
 
     [Theory]
     [InlineData("float16")]
+    [InlineData("finite float16")]
     [InlineData("bfloat16")]
     public void HalfWeights_EveryInnerLength0To257_BitwiseEqualToFloat32(string storage)
     {
@@ -147,6 +193,7 @@ public sealed unsafe class WeightStorageTests
 
     [Theory]
     [InlineData("float16")]
+    [InlineData("finite float16")]
     [InlineData("bfloat16")]
     public void HalfWeights_EveryOuterLength0To257_BitwiseEqualToFloat32(string storage)
     {
@@ -161,6 +208,7 @@ public sealed unsafe class WeightStorageTests
 
     [Theory]
     [InlineData("float16")]
+    [InlineData("finite float16")]
     [InlineData("bfloat16")]
     public void HalfWeights_Wt103LikeShapes_BitwiseEqualToFloat32(string storage)
     {
@@ -195,6 +243,7 @@ public sealed unsafe class WeightStorageTests
     [SkippableTheory]
     [InlineData("float32", 4, 4608, 1152)]
     [InlineData("float16", 16, 1600, 400)]
+    [InlineData("finite float16", 5, 130, 33)]
     [InlineData("bfloat16", 7, 130, 33)]
     public void MultiplyPacked_IsBitwiseMultiplyTransposed(string storage, int m, int n, int k)
     {
