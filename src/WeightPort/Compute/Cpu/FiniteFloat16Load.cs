@@ -19,7 +19,7 @@ internal readonly unsafe struct FiniteFloat16Load : IWeightLoad
 
     /// <summary>The float32 values of 16 finite binary16 bit patterns held in the low halves of <paramref name="u"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Widen(Vector512<uint> u)
+    private static Vector512<float> Widen(Vector512<uint> u)
     {
         // The half's bits to the top of the lane, then an arithmetic shift by 3: the exponent and mantissa land where
         // Float16Load puts them, the sign stays on top (its three copies below are masked off), and the product with

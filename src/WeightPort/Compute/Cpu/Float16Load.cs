@@ -19,7 +19,7 @@ internal readonly unsafe struct Float16Load : IWeightLoad
 
     /// <summary>The float32 values of 16 binary16 bit patterns held in the low halves of <paramref name="u"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Widen(Vector512<uint> u)
+    private static Vector512<float> Widen(Vector512<uint> u)
     {
         Vector512<uint> magnitude = (u & Vector512.Create(0x7FFFu)) << 13;
         Vector512<float> scaled = magnitude.AsSingle() * Vector512.Create(0x77800000u).AsSingle();
